@@ -1,0 +1,76 @@
+"""judgekit: AI-feedback (RLAIF) evaluation, cross-checked against human experts.
+
+The whole public API lives in this flat namespace; modules starting with ``_`` are private.
+"""
+
+from judgekit._aggregate import ItemVerdict, combine_orders, item_verdicts, panel
+from judgekit._backend import Backend, make_backend
+from judgekit._backends.fake import FakeBackend
+from judgekit._check import CheckResult, check
+from judgekit._domains import Domain, DomainInfo, discover, get_domain
+from judgekit._errors import (
+    BackendError,
+    ContentError,
+    DataUnavailable,
+    DomainNotFound,
+    JudgekitError,
+    PluginError,
+    ReferenceNotFound,
+    RunError,
+    TemplateError,
+)
+from judgekit._export import export_jsonl, open_store
+from judgekit._parse import parse
+from judgekit._run import RunSummary, read_manifest, run_suite
+from judgekit._schema import Constitution, Criterion, Principle, Rubric, Suite
+from judgekit._store import Store
+from judgekit._suite import LoadedSuite, load_suite
+from judgekit._types import Completion, Item, Label, Message, Request, Sampling, Verdict
+from judgekit._version import __version__
+
+__all__ = [
+    "Backend",
+    "BackendError",
+    "CheckResult",
+    "Completion",
+    "Constitution",
+    "ContentError",
+    "Criterion",
+    "DataUnavailable",
+    "Domain",
+    "DomainInfo",
+    "DomainNotFound",
+    "FakeBackend",
+    "Item",
+    "ItemVerdict",
+    "JudgekitError",
+    "Label",
+    "LoadedSuite",
+    "Message",
+    "PluginError",
+    "Principle",
+    "ReferenceNotFound",
+    "Request",
+    "Rubric",
+    "RunError",
+    "RunSummary",
+    "Sampling",
+    "Store",
+    "Suite",
+    "TemplateError",
+    "Verdict",
+    "__version__",
+    "check",
+    "combine_orders",
+    "discover",
+    "export_jsonl",
+    "get_domain",
+    "item_verdicts",
+    "load_suite",
+    "make_backend",
+    "open_store",
+    "panel",
+    "parse",
+    "read_manifest",
+    "run_suite",
+]

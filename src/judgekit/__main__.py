@@ -1,0 +1,5 @@
+"""``python -m judgekit``."""
+
+from judgekit._cli import main
+
+main()

@@ -1,0 +1,191 @@
+"""The ``judgekit`` command line (typer + rich). Errors print without a traceback, exit 1."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from judgekit._backend import make_backend
+from judgekit._check import check
+from judgekit._domains import discover, get_domain
+from judgekit._errors import JudgekitError
+from judgekit._export import export_jsonl
+from judgekit._run import run_suite
+from judgekit._suite import load_suite
+
+app = typer.Typer(
+    name="judgekit",
+    help="Judge with LLMs, cross-checked against human experts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+GoldRoot = Annotated[
+    Path | None,
+    typer.Option(help="Folder holding the gold sets that 'gold:' item paths point into "
+                 "(default: ../shared/gold if present)."),
+]
+
+
+def friendly(fn: F) -> F:
+    """Print judgekit errors as one clear message and exit 1, instead of a traceback."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except JudgekitError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.command()
+@friendly
+def domains() -> None:
+    """List installed domains, their suites, and broken plugins with their error."""
+    table = Table("domain", "distribution", "suites", "status")
+    for name, info in discover().items():
+        try:
+            dom = get_domain(name)
+            table.add_row(name, f"{info.distribution} {info.version}",
+                          ", ".join(dom.names("suites")) or "-", "[green]ok[/]")
+        except JudgekitError as exc:
+            table.add_row(name, f"{info.distribution} {info.version}", "-",
+                          f"[red]broken:[/] {exc}")
+    out.print(table)
+
+
+@app.command()
+@friendly
+def render(
+    suite: Annotated[str, typer.Argument(help="Suite: domain/name, a core name, or a .yaml path.")],
+    item: Annotated[str | None, typer.Option(help="Only this item id.")] = None,
+    limit: Annotated[int, typer.Option(help="Items to show when --item is not given.")] = 1,
+    rationale: Annotated[bool, typer.Option(help="Render for rationale mode.")] = False,
+    gold_root: GoldRoot = None,
+) -> None:
+    """Print the exact chat messages the judge sees (pairwise: both orders)."""
+    loaded = load_suite(suite, gold_root=gold_root, mode="rationale" if rationale else None)
+    items = [it for it in loaded.items if it.id == item] if item else loaded.items[:limit]
+    if item and not items:
+        raise JudgekitError(f"suite {loaded.ref} has no item {item!r}")
+    system = loaded.renderer.system_message()
+    for it in items:
+        for req in loaded.renderer.requests(it, system):
+            out.rule(f"item {req.item_id}  order {req.order}")
+            for msg in req.messages:
+                out.print(f"[bold]--- {msg.role} ---[/]")
+                out.print(msg.content, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+@friendly
+def run(
+    suite: Annotated[str, typer.Argument(help="Suite: domain/name, a core name, or a .yaml path.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Run directory (resumed if it exists).")],
+    judge: Annotated[list[str] | None, typer.Option(
+        help="Judge spec, repeatable for a panel: fake[:SEED], vllm:MODEL, openai:MODEL, "
+        "langchain:PROVIDER:MODEL, embedded. Default: the suite's judge, else embedded.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="Server URL for openai: judges.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Requests per backend call.")] = 64,
+    limit: Annotated[int | None, typer.Option(min=1, help="Judge only the first N items.")] = None,
+    rationale: Annotated[bool, typer.Option(help="Critique first, then the verdict (JSON).")] =
+    False,
+    latency: Annotated[float, typer.Option(hidden=True)] = 0.0,
+    gold_root: GoldRoot = None,
+) -> None:
+    """Label every item of a suite and store the labels in a run directory."""
+    loaded = load_suite(suite, gold_root=gold_root, limit=limit,
+                        mode="rationale" if rationale else None)
+    specs = judge or [loaded.spec.judge or "embedded"]
+    options: dict[str, Any] = {}
+    if base_url:
+        options["base_url"] = base_url
+    if latency:
+        options["latency"] = latency
+    backends = [make_backend(s, **options) for s in specs]
+    try:
+        with Progress("[progress.description]{task.description}", BarColumn(),
+                      MofNCompleteColumn(), TimeRemainingColumn(), console=err,
+                      transient=True) as bar:
+            task = bar.add_task(f"judging {loaded.ref}", total=None)
+            summary = run_suite(loaded, backends, out_dir, batch_size=batch_size,
+                                progress=lambda d, t: bar.update(task, completed=d, total=t))
+    finally:
+        for b in backends:
+            b.close()
+    out.print(
+        f"[bold]{summary.out}[/]: {summary.items} items x {len(summary.judges)} judge(s), "
+        f"{summary.requests} judgments: {summary.judged} judged, {summary.cached} from cache, "
+        f"{summary.skipped} already done, {summary.errors} errors "
+        f"({summary.seconds:.1f} s)"
+    )
+    if summary.error_kinds:
+        out.print(f"errors by kind: {summary.error_kinds}")
+
+
+@app.command()
+@friendly
+def export(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory.")],
+    format: Annotated[str, typer.Option(help="jsonl (per order) or items (orders combined).")] =
+    "jsonl",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File (default stdout).")]
+    = None,
+    tie_margin: Annotated[float, typer.Option(help="items: |P(A)-P(B)| at or below this is a tie.")]
+    = 0.0,
+) -> None:
+    """Export a run's labels."""
+    levels = {"jsonl": "order", "items": "item"}
+    if format not in levels:
+        raise JudgekitError(f"unknown export format {format!r}; use one of {sorted(levels)}")
+    if output is None:
+        export_jsonl(run_dir, sys.stdout, level=levels[format], tie_margin=tie_margin)
+        return
+    tmp = output.with_suffix(output.suffix + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        n = export_jsonl(run_dir, fh, level=levels[format], tie_margin=tie_margin)
+    tmp.replace(output)
+    err.print(f"wrote {n} records to {output}")
+
+
+@app.command("check")
+@friendly
+def check_cmd(
+    target: Annotated[str | None, typer.Argument(
+        help="A domain, a suite (domain/name or .yaml path); default: every installed domain.")]
+    = None,
+    gold_root: GoldRoot = None,
+) -> None:
+    """Validate content: load every file and render every item of every suite in both orders."""
+    results = check(target, gold_root=gold_root)
+    table = Table("target", "status", "detail")
+    colour = {"ok": "green", "skipped": "yellow", "failed": "red"}
+    for r in results:
+        table.add_row(r.target, f"[{colour[r.status]}]{r.status}[/]", r.detail)
+    out.print(table)
+    failed = sum(r.status == "failed" for r in results)
+    out.print(f"{len(results)} checked, {failed} failed, "
+              f"{sum(r.status == 'skipped' for r in results)} skipped")
+    if failed:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Entry point of the ``judgekit`` script."""
+    app()

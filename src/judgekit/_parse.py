@@ -1,0 +1,130 @@
+"""Turn a completion into a verdict: logprobs of the label tokens first, never a coerced default.
+
+Verdict mode reads the top logprobs at the first generated position. A token counts for a label
+when, stripped of spaces, it equals the label or is a prefix shared by no other label (so
+``Ent`` counts for ``Entailment``); case is ignored only where that is still unambiguous. The
+probabilities of the matching tokens are summed and renormalized over the label space.
+
+Rationale mode parses ``{"rationale": ..., "verdict": ...}`` and reads the verdict's
+probabilities at the generated position where the verdict value starts, when logprobs exist.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+
+from judgekit._types import Completion, Sampling, Verdict
+
+
+def token_label(token: str, labels: Sequence[str]) -> str | None:
+    """The label a generated token stands for, or None."""
+    tok = token.strip().strip('"').strip()
+    if not tok:
+        return None
+    for fold in (False, True):
+        t = tok.casefold() if fold else tok
+        exact = [lab for lab in labels if (lab.casefold() if fold else lab) == t]
+        if len(exact) == 1:
+            return exact[0]
+        prefix = [lab for lab in labels if (lab.casefold() if fold else lab).startswith(t)]
+        if len(prefix) == 1:
+            return prefix[0]
+    return None
+
+
+def label_probs(top: Mapping[str, float], labels: Sequence[str]) -> dict[str, float] | None:
+    """Renormalized probability of each label from one position's top logprobs."""
+    mass = dict.fromkeys(labels, 0.0)
+    for token, logprob in top.items():
+        lab = token_label(token, labels)
+        if lab is not None and logprob is not None and math.isfinite(logprob):
+            mass[lab] += math.exp(logprob)
+    total = sum(mass.values())
+    if total <= 0.0:
+        return None
+    return {lab: p / total for lab, p in mass.items()}
+
+
+def expected_score(probs: Mapping[str, float] | None,
+                   values: Mapping[str, float] | None) -> float | None:
+    """Probability-weighted score (G-Eval style), or None without probs or a numeric scale."""
+    if probs is None or values is None:
+        return None
+    return float(sum(p * values[lab] for lab, p in probs.items()))
+
+
+def parse(completion: Completion, sampling: Sampling,
+          values: Mapping[str, float] | None = None) -> Verdict:
+    """Parse one completion into a verdict in presented orientation.
+
+    Args:
+        completion: What the backend returned.
+        sampling: The request's sampling (mode and label space).
+        values: Numeric value per label (pointwise), for the expected score.
+
+    """
+    if completion.error:
+        return Verdict(label=None, error=f"backend: {completion.error}")
+    if sampling.mode == "rationale":
+        return _parse_rationale(completion, sampling, values)
+    labels = sampling.labels
+    probs = label_probs(completion.top_logprobs[0], labels) if completion.top_logprobs else None
+    text = completion.text.strip().casefold()
+    # only an exact label counts as text: a sentence that starts like a label is no verdict
+    text_label = next((lab for lab in labels if lab.casefold() == text), None)
+    if probs is not None:
+        label = max(probs, key=lambda lab: probs[lab])
+    elif text_label is not None:
+        label = text_label
+    else:
+        return Verdict(label=None, error=f"unreadable verdict {completion.text[:80]!r}; "
+                       f"expected one of {list(labels)}")
+    score = expected_score(probs, values)
+    if score is None and values is not None:
+        score = values[label]
+    return Verdict(label=label, probs=probs, score=score)
+
+
+def _parse_rationale(completion: Completion, sampling: Sampling,
+                     values: Mapping[str, float] | None) -> Verdict:
+    labels = sampling.labels
+    try:
+        data = json.loads(completion.text)
+    except json.JSONDecodeError as exc:
+        return Verdict(label=None, error=f"rationale output is not JSON ({exc.msg}): "
+                       f"{completion.text[:80]!r}")
+    if not isinstance(data, dict) or not isinstance(data.get("verdict"), str):
+        return Verdict(label=None, error="rationale output has no string 'verdict' field")
+    label = data["verdict"].strip()
+    rationale = data.get("rationale")
+    rationale = rationale if isinstance(rationale, str) else None
+    if label not in labels:
+        return Verdict(label=None, rationale=rationale,
+                       error=f"verdict {label!r} is not one of {list(labels)}")
+    probs = None
+    pos = _verdict_position(completion)
+    if pos is not None:
+        probs = label_probs(completion.top_logprobs[pos], labels)
+    score = expected_score(probs, values)
+    if score is None and values is not None:
+        score = values[label]
+    return Verdict(label=label, probs=probs, score=score, rationale=rationale)
+
+
+def _verdict_position(completion: Completion) -> int | None:
+    """Index of the generated token where the JSON verdict value begins."""
+    if not completion.tokens or len(completion.tokens) != len(completion.top_logprobs):
+        return None
+    text = "".join(completion.tokens)
+    key = text.rfind('"verdict"')
+    if key < 0:
+        return None
+    start = text.find('"', text.find(":", key) + 1) + 1
+    offset = 0
+    for i, tok in enumerate(completion.tokens):
+        if offset + len(tok) > start or (offset >= start and tok.strip()):
+            return i
+        offset += len(tok)
+    return None
