@@ -172,7 +172,8 @@ def read_items(path: Path, id_column: str = "id") -> list[Item]:
         item_id = str(item_id)
         if item_id in seen:
             raise ContentError(path, f"duplicate item id {item_id!r} (first on line "
-                               f"{seen[item_id]})", where=f"line {line}", fix="make every item id unique")
+                               f"{seen[item_id]})", where=f"line {line}",
+                               fix="make every item id unique")
         seen[item_id] = line
         items.append(Item(id=item_id, fields=row, line=line))
     if not items:
