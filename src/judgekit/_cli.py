@@ -116,9 +116,9 @@ def run(
     options: dict[str, Any] = {}
     if base_url:
         options["base_url"] = base_url
-    if latency:
-        options["latency"] = latency
-    backends = [make_backend(s, **options) for s in specs]
+    fake_options = {"latency": latency} if latency else {}
+    backends = [make_backend(s, **options, **(fake_options if s.startswith("fake") else {}))
+                for s in specs]
     try:
         with Progress("[progress.description]{task.description}", BarColumn(),
                       MofNCompleteColumn(), TimeRemainingColumn(), console=err,
