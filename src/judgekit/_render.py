@@ -9,11 +9,13 @@ prefix that vLLM's prefix cache reuses; ``user.j2`` also sees the item, last.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2 import meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from judgekit._domains import get_domain
@@ -103,6 +105,29 @@ def compile_prompt(env: jinja2.Environment, domain: str, name: str) -> PromptPai
                                 fix=f"create {role}.j2 in the prompt folder, or fix the "
                                 "'{% extends %}'/'{% include %}' name") from None
     return PromptPair(f"{domain}/{name}", templates[0], templates[1])
+
+
+def template_files(env: jinja2.Environment, names: Sequence[str]) -> dict[str, Path]:
+    """Every template file the named templates pull in (``extends``/``include``), recursively.
+
+    Names built at render time (not string constants) cannot be followed and are left out.
+    """
+    found: dict[str, Path] = {}
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in found or env.loader is None:
+            continue
+        try:
+            source, filename, _ = env.loader.get_source(env, name)
+        except jinja2.TemplateNotFound:
+            continue
+        found[name] = Path(filename or name)
+        try:
+            todo += [n for n in meta.find_referenced_templates(env.parse(source)) if n]
+        except jinja2.TemplateSyntaxError:
+            continue
+    return found
 
 
 @dataclass(frozen=True)

@@ -92,13 +92,14 @@ def run_suite(
         RunError: ``out`` is locked by another run, or holds a run of another suite.
 
     """
-    out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     summary = RunSummary(out=out, judges=[b.model for b in backends], items=len(suite.items))
+    # render everything first: a template error must not leave a half-made run directory
+    system = suite.renderer.system_message()
+    requests = [r for item in suite.items for r in suite.renderer.requests(item, system)]
+    out.mkdir(parents=True, exist_ok=True)
     with _locked(out):
         manifest = _start_manifest(suite, backends, out)
-        system = suite.renderer.system_message()
-        requests = [r for item in suite.items for r in suite.renderer.requests(item, system)]
         values = suite.rubric.label_values() if suite.rubric.kind == "pointwise" else None
         total = len(requests) * len(backends)
         summary.requests = total

@@ -10,7 +10,7 @@ from typing import Any
 from judgekit._domains import Domain, get_domain, resolve
 from judgekit._errors import ContentError, DataUnavailable, ReferenceNotFound
 from judgekit._files import load_model, read_items
-from judgekit._render import Renderer, compile_prompt, environment
+from judgekit._render import Renderer, compile_prompt, environment, template_files
 from judgekit._schema import Constitution, Rubric, Suite
 from judgekit._types import Item, Mode, Sampling
 
@@ -121,9 +121,9 @@ def load_suite(ref: str, *, gold_root: Path | None = None, mode: Mode | None = N
 
     env = environment()
     pair = compile_prompt(env, prompt_dom.name, prompt_dir.name)
-    for template in (pair.system, pair.user):  # parents pulled in by {% extends %}
-        if template.filename and template.filename not in sources:
-            sources[template.filename] = _sha(Path(template.filename))
+    names = [f"{prompt_dom.name}/{prompt_dir.name}/{role}.j2" for role in ("system", "user")]
+    for tpl_path in template_files(env, names).values():  # {% extends %}/{% include %} too
+        sources.setdefault(str(tpl_path), _sha(tpl_path))
     mode = mode or spec.mode
     sampling = Sampling(
         mode=mode,
