@@ -9,7 +9,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,12 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> Path:
 MakeSuite = Callable[..., Path]
 
 
+@pytest.fixture(scope="session")
+def pairwise() -> Callable[..., list[dict[str, Any]]]:
+    """:func:`pairwise_rows`, as a fixture (test modules do not import conftest)."""
+    return pairwise_rows
+
+
 @pytest.fixture
 def make_suite(tmp_path: Path) -> MakeSuite:
     """Write a pairwise suite (core rubric, constitution, prompt) and its items into tmp.
@@ -66,7 +73,9 @@ def make_suite(tmp_path: Path) -> MakeSuite:
         target = folder / items
         if rows is None:
             rows = pairwise_rows(12)
-        if isinstance(rows, bytes):
+        if items.startswith("gold:"):
+            pass  # the items live under the gold root
+        elif isinstance(rows, bytes):
             target.write_bytes(rows)
         elif isinstance(rows, str):
             target.write_text(rows, encoding="utf-8")
@@ -98,3 +107,37 @@ def jk() -> JK:
                               env=full_env, capture_output=True, text=True, timeout=timeout)
 
     return run
+
+
+@pytest.fixture
+def tmp_domain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Path]]:
+    """Install a throwaway domain through the real entry-point machinery (a dist-info on
+    ``sys.path``). ``files`` maps paths under the domain root (``prompts/x/user.j2``) to text.
+    Returns the site folder (put it on ``PYTHONPATH`` for subprocesses).
+    """
+    from judgekit._domains import get_domain
+
+    def make(name: str, files: dict[str, str]) -> Path:
+        module = f"jk_test_{name.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
+        site = tmp_path / f"site-{name}"
+        pkg = site / module
+        for rel, text in files.items():
+            (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
+            (pkg / rel).write_text(text, encoding="utf-8")
+        pkg.mkdir(parents=True, exist_ok=True)
+        (pkg / "__init__.py").write_text(
+            "from pathlib import Path\nfrom judgekit import Domain\n"
+            f"domain = Domain.at({name!r}, Path(__file__).parent)\n", encoding="utf-8")
+        info = site / f"{module}-0.0.1.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {module.replace('_', '-')}\nVersion: 0.0.1\n",
+            encoding="utf-8")
+        (info / "entry_points.txt").write_text(
+            f"[judgekit.domains]\n{name} = {module}:domain\n", encoding="utf-8")
+        monkeypatch.syspath_prepend(str(site))
+        get_domain.cache_clear()
+        return site
+
+    yield make
+    get_domain.cache_clear()
