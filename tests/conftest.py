@@ -112,12 +112,13 @@ def jk() -> JK:
 @pytest.fixture
 def tmp_domain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Path]]:
     """Install a throwaway domain through the real entry-point machinery (a dist-info on
-    ``sys.path``). ``files`` maps paths under the domain root (``prompts/x/user.j2``) to text.
-    Returns the site folder (put it on ``PYTHONPATH`` for subprocesses).
+    ``sys.path``). ``files`` maps paths under the domain root (``prompts/x/user.j2``) to text;
+    ``init`` replaces the module source (which must define ``domain``). Returns the site folder
+    (put it on ``PYTHONPATH`` for subprocesses).
     """
     from judgekit._domains import get_domain
 
-    def make(name: str, files: dict[str, str]) -> Path:
+    def make(name: str, files: dict[str, str], *, init: str | None = None) -> Path:
         module = f"jk_test_{name.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
         site = tmp_path / f"site-{name}"
         pkg = site / module
@@ -125,9 +126,9 @@ def tmp_domain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Call
             (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
             (pkg / rel).write_text(text, encoding="utf-8")
         pkg.mkdir(parents=True, exist_ok=True)
-        (pkg / "__init__.py").write_text(
+        (pkg / "__init__.py").write_text(init if init is not None else (
             "from pathlib import Path\nfrom judgekit import Domain\n"
-            f"domain = Domain.at({name!r}, Path(__file__).parent)\n", encoding="utf-8")
+            f"domain = Domain.at({name!r}, Path(__file__).parent)\n"), encoding="utf-8")
         info = site / f"{module}-0.0.1.dist-info"
         info.mkdir()
         (info / "METADATA").write_text(
