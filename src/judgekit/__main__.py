@@ -2,4 +2,5 @@
 
 from judgekit._cli import main
 
-main()
+if __name__ == "__main__":  # vLLM's engine starts in a spawned process that re-imports this
+    main()
