@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from judgekit._backend import Backend
+from judgekit._checkers import checked, checker_fields, resolve_checker
 from judgekit._domains import discover
 from judgekit._errors import RunError
 from judgekit._parse import parse
@@ -101,6 +102,9 @@ def run_suite(
     with _locked(out):
         manifest = _start_manifest(suite, backends, out)
         values = suite.rubric.label_values() if suite.rubric.kind == "pointwise" else None
+        checker = (resolve_checker(suite.spec.checker, suite.domain.name, origin=suite.path)
+                   if suite.spec.checker else None)
+        by_id = {item.id: item for item in suite.items}
         total = len(requests) * len(backends)
         summary.requests = total
         done_count = 0
@@ -127,6 +131,9 @@ def run_suite(
                     for r, k in batch:
                         comp = cache.get(k) or new[k]
                         label = orient(parse(comp, r.sampling, values), r, judge, k, comp.text)
+                        if checker is not None:
+                            fields = checker_fields(by_id[r.item_id], suite.renderer.fields)
+                            label = checked(label, checker, fields)
                         labels.append(label)
                         if label.error:
                             summary.errors += 1

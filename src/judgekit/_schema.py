@@ -125,7 +125,9 @@ class Suite(_Strict):
     annotators: str | None = None
     """Column holding a list of individual annotators' labels, if any."""
     gold_map: dict[str, str] = Field(default_factory=dict)
-    """Gold value -> rubric label, where the gold file spells labels differently."""
+    """Gold value -> rubric label, where the gold file spells labels differently. Mapping a
+    value to ``~`` drops it: an annotator's ``unsure`` is left out of that item's annotator
+    labels, and an item whose gold is dropped has no gold."""
     where: dict[str, str | int | float | bool] = Field(default_factory=dict)
     """Keep only items whose column equals the value (e.g. ``domain: law``)."""
     limit: int | None = Field(default=None, gt=0)
@@ -136,3 +138,7 @@ class Suite(_Strict):
     """Default judge spec for ``judgekit run`` when none is given on the command line."""
     slices: list[str] = Field(default_factory=list)
     """Item columns to slice the audit by (e.g. ``domain``, ``subset``)."""
+    checker: str | None = None
+    """Hook run on every label before it is stored, named ``domain/name`` (or ``name`` in
+    this suite's domain) in a domain's ``parsers``; its dict goes into ``Label.extra`` (e.g.
+    ``code/exec`` runs the response's code against the item's ``tests``)."""

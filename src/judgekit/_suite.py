@@ -7,12 +7,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from judgekit._checkers import resolve_checker
 from judgekit._domains import Domain, get_domain, resolve
 from judgekit._errors import ContentError, DataUnavailable, ReferenceNotFound
 from judgekit._files import load_model, read_items
 from judgekit._render import Renderer, compile_prompt, environment, template_files
 from judgekit._schema import Constitution, Rubric, Suite
 from judgekit._types import Item, Mode, Sampling
+
+DROP = "~"
+"""``gold_map`` target meaning "leave this gold/annotator value out"."""
 
 REQUIRED_FIELDS = {"pairwise": ("prompt", "response_a", "response_b"), "pointwise": ("prompt",)}
 
@@ -102,6 +106,8 @@ def load_suite(ref: str, *, gold_root: Path | None = None, mode: Mode | None = N
     """
     domain, path = find_suite(ref)
     spec = load_model(path, Suite)
+    if spec.checker:  # fail at load (and in `judgekit check`), not mid-run
+        resolve_checker(spec.checker, domain.name, origin=path)
     sources: dict[str, str] = {str(path): _sha(path)}
 
     try:
@@ -185,6 +191,8 @@ def _gold(spec: Suite, rubric: Rubric, items: list[Item],
 
     def norm(value: Any, item: Item, column: str) -> str:
         text = spec.gold_map.get(str(value), str(value))
+        if text == DROP:
+            return DROP
         if text.endswith(".0") and text[:-2].lstrip("-").isdigit():
             text = text[:-2]
         if text not in labels:
@@ -197,9 +205,11 @@ def _gold(spec: Suite, rubric: Rubric, items: list[Item],
     for item in items:
         if spec.gold and item.fields.get(spec.gold) is not None:
             gold[item.id] = norm(item.fields[spec.gold], item, spec.gold)
+            if gold[item.id] == DROP:
+                del gold[item.id]
         if spec.annotators and isinstance(item.fields.get(spec.annotators), list):
-            annotators[item.id] = [norm(v, item, spec.annotators)
-                                   for v in item.fields[spec.annotators]]
+            kept = [norm(v, item, spec.annotators) for v in item.fields[spec.annotators]]
+            annotators[item.id] = [v for v in kept if v != DROP]
     return gold, annotators
 
 
