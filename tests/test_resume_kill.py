@@ -1,0 +1,112 @@
+"""Kill a real ``judgekit run`` with SIGKILL at random moments; resuming loses and duplicates
+nothing, and the final labels equal those of an uninterrupted run."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from judgekit import FakeBackend, Store, load_suite, read_manifest, run_suite
+
+N_ITEMS = 400
+TOTAL = 2 * N_ITEMS
+
+
+def stored(db: Path) -> int:
+    """Labels committed so far (read-only; 0 before the store exists)."""
+    if not db.exists():
+        return 0
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    try:
+        return int(con.execute("SELECT COUNT(*) FROM labels").fetchone()[0])
+    except sqlite3.OperationalError:  # the table is not created yet
+        return 0
+    finally:
+        con.close()
+
+
+def start(suite: Path, out: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "judgekit", "run", str(suite), "--judge", "fake", "--out",
+         str(out), "--batch-size", "8", "--latency", "0.05"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def snapshot(out: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    with Store(out / "labels.sqlite") as store:
+        return {(lab.item_id, lab.order): lab.to_dict() for lab in store.labels()}
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments_then_resume(
+    tmp_path: Path, pairwise: Callable[..., list[dict[str, Any]]]
+) -> None:
+    items = tmp_path / "items.jsonl"
+    items.write_text("".join(json.dumps(r) + "\n" for r in pairwise(N_ITEMS)), encoding="utf-8")
+    suite = tmp_path / "kill.yaml"
+    suite.write_text("rubric: core/preference\nconstitution: core/hhh\nprompt: core/pairwise\n"
+                     "items: items.jsonl\n", encoding="utf-8")
+    out = tmp_path / "run"
+    db = out / "labels.sqlite"
+    rng = random.Random(20261122)
+
+    kills: list[int] = []
+    # one kill during start-up (before or around the first batch), then mid-run kills
+    targets = [-1, *sorted(rng.sample(range(40, TOTAL - 80, 8), 4))]
+    for target in targets:
+        proc = start(suite, out)
+        try:
+            if target < 0:
+                time.sleep(rng.uniform(0.2, 0.8))
+            else:
+                deadline = time.time() + 120
+                while stored(db) < target and proc.poll() is None:
+                    assert time.time() < deadline, "run made no progress"
+                    time.sleep(0.005)
+                time.sleep(rng.uniform(0.0, 0.05))  # land anywhere inside a batch
+            finished = proc.poll() is not None
+            os.kill(proc.pid, signal.SIGKILL)
+        finally:
+            proc.wait(timeout=30)
+        assert not finished, f"the run finished before the kill at {target}"
+        assert proc.returncode == -signal.SIGKILL
+        kills.append(stored(db))
+    mid = [k for k in kills if 0 < k < TOTAL]
+    assert len(mid) >= 4, f"labels at each kill: {kills}"
+    assert kills == sorted(kills), "a resumed run lost labels"
+
+    proc = start(suite, out)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    assert f"{TOTAL - kills[-1]} judged" in stdout.replace("\n", " ")
+
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT COUNT(*), COUNT(DISTINCT item_id || '|' || ord) FROM labels")
+    assert rows.fetchone() == (TOTAL, TOTAL)
+    per_item = con.execute("SELECT item_id, COUNT(*), GROUP_CONCAT(ord) FROM labels "
+                           "GROUP BY item_id").fetchall()
+    con.close()
+    assert len(per_item) == N_ITEMS
+    assert all(n == 2 and set(orders.split(",")) == {"AB", "BA"} for _, n, orders in per_item)
+    manifest = read_manifest(out)
+    assert manifest["status"] == "complete" and manifest["finished"] is not None
+
+    clean = tmp_path / "clean"
+    run_suite(load_suite(str(suite)), [FakeBackend()], clean, batch_size=8)
+    got, want = snapshot(out), snapshot(clean)
+    assert got.keys() == want.keys()
+    diffs = [k for k in want if got[k] != want[k]]
+    assert not diffs, f"{len(diffs)} labels differ from a clean run, e.g. {diffs[:3]}"
+    assert all(v["error"] is None and v["probs"] for v in got.values())
