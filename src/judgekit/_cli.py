@@ -108,6 +108,11 @@ def run(
     False,
     latency: Annotated[float, typer.Option(hidden=True)] = 0.0,
     gold_root: GoldRoot = None,
+    model_dir: Annotated[Path | None, typer.Option(
+        help="embedded judge: where its converted model is cached "
+        "(default ~/.cache/judgekit/models/smollm2-135m-instruct).")] = None,
+    concurrency: Annotated[int | None, typer.Option(
+        min=1, help="openai judges: requests in flight at once (default 8).")] = None,
 ) -> None:
     """Label every item of a suite and store the labels in a run directory."""
     loaded = load_suite(suite, gold_root=gold_root, limit=limit,
@@ -117,8 +122,19 @@ def run(
     if base_url:
         options["base_url"] = base_url
     fake_options = {"latency": latency} if latency else {}
-    backends = [make_backend(s, **options, **(fake_options if s.startswith("fake") else {}))
-                for s in specs]
+    embedded_options: dict[str, Any] = {"notify": lambda m: err.print(f"[bold]{m}[/]")}
+    if model_dir:
+        embedded_options["model_dir"] = model_dir
+    kind_options = {"fake": fake_options, "embedded": embedded_options,
+                    "openai": {"concurrency": concurrency} if concurrency else {}}
+    backends = []
+    try:
+        for s in specs:
+            backends.append(make_backend(s, **options, **kind_options.get(s.split(":")[0], {})))
+    except BaseException:
+        for b in backends:
+            b.close()
+        raise
     try:
         with Progress("[progress.description]{task.description}", BarColumn(),
                       MofNCompleteColumn(), TimeRemainingColumn(), console=err,
@@ -143,17 +159,34 @@ def run(
 @friendly
 def export(
     run_dir: Annotated[Path, typer.Argument(help="Run directory.")],
-    format: Annotated[str, typer.Option(help="jsonl (per order) or items (orders combined).")] =
+    format: Annotated[str, typer.Option(
+        help="jsonl (per order), items (orders combined), dpo (prompt/chosen/rejected) or "
+        "reward (P(A better) soft labels).")] =
     "jsonl",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File (default stdout).")]
     = None,
     tie_margin: Annotated[float, typer.Option(help="items: |P(A)-P(B)| at or below this is a tie.")]
     = 0.0,
+    min_confidence: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="dpo/reward: keep items whose winning probability is at least "
+        "this.")] = 0.0,
+    consistent_only: Annotated[bool, typer.Option(
+        help="dpo/reward: keep only items whose two orders agree.")] = False,
+    judge: Annotated[str | None, typer.Option(
+        help="dpo/reward: this judge only (default: the run's judge, or the panel mean).")]
+    = None,
+    gold_root: GoldRoot = None,
 ) -> None:
-    """Export a run's labels."""
+    """Export a run's labels (jsonl, items), or preference data for training (dpo, reward)."""
+    if format in ("dpo", "reward"):
+        _export_preferences(run_dir, format, output, min_confidence=min_confidence,
+                            consistent_only=consistent_only, tie_margin=tie_margin,
+                            judge=judge, gold_root=gold_root)
+        return
     levels = {"jsonl": "order", "items": "item"}
     if format not in levels:
-        raise JudgekitError(f"unknown export format {format!r}; use one of {sorted(levels)}")
+        raise JudgekitError(f"unknown export format {format!r}; "
+                            f"use one of {sorted([*levels, 'dpo', 'reward'])}")
     if output is None:
         export_jsonl(run_dir, sys.stdout, level=levels[format], tie_margin=tie_margin)
         return
@@ -162,6 +195,21 @@ def export(
         n = export_jsonl(run_dir, fh, level=levels[format], tie_margin=tie_margin)
     tmp.replace(output)
     err.print(f"wrote {n} records to {output}")
+
+
+def _export_preferences(run_dir: Path, format: str, output: Path | None,
+                        **options: Any) -> None:
+    from judgekit._dpo import describe_drops, export_preferences
+
+    if output is None:
+        stats = export_preferences(run_dir, sys.stdout, format=format, **options)
+    else:
+        tmp = output.with_suffix(output.suffix + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            stats = export_preferences(run_dir, fh, format=format, **options)
+        tmp.replace(output)
+    err.print(f"wrote {stats.written} {format} records{f' to {output}' if output else ''}; "
+              f"left out: {describe_drops(stats)}")
 
 
 @app.command("check")

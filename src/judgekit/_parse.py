@@ -18,9 +18,19 @@ from collections.abc import Mapping, Sequence
 from judgekit._types import Completion, Sampling, Verdict
 
 
+_SPACE_MARKERS = ("\u0120", "\u2581", "\u010a")  # byte-level BPE "Ġ", SentencePiece "▁", "Ċ"
+
+
 def token_label(token: str, labels: Sequence[str]) -> str | None:
-    """The label a generated token stands for, or None."""
-    tok = token.strip().strip('"').strip()
+    """The label a generated token stands for, or None.
+
+    Raw tokenizer pieces (``ĠA`` from byte-level BPE, ``▁A`` from SentencePiece) count like
+    the decoded text (`` A``), which is what vLLM returns.
+    """
+    tok = token
+    for marker in _SPACE_MARKERS:
+        tok = tok.replace(marker, " ")
+    tok = tok.strip().strip('"').strip()
     if not tok:
         return None
     for fold in (False, True):

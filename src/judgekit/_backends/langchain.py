@@ -1,0 +1,149 @@
+"""The LangChain judge: ``langchain:PROVIDER:MODEL`` = any LangChain chat model.
+
+The model is built with ``init_chat_model("PROVIDER:MODEL", temperature=0, ...)`` (keyword
+options such as ``base_url`` or ``api_key`` go to the provider's class), or passed in ready
+made (``LangChainBackend(chat_model)``). One ``complete`` is one ``model.batch`` call with
+bounded concurrency; the provider's own client does its retries, and an exception that
+survives them becomes ``Completion(error=...)`` for that request only.
+
+Logprobs: requested (``logprobs=True, top_logprobs=k``) for providers whose LangChain class
+returns them in ``response_metadata["logprobs"]`` (``openai``, ``azure_openai``; override
+with ``logprobs=``). Without them the verdict must be exactly one label (``_parse`` never
+guesses). ``structured_outputs=True`` additionally sends vLLM's choice constraint, for an
+OpenAI-compatible vLLM server reached through ``ChatOpenAI``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from judgekit._backends._shared import verdict_schema
+from judgekit._errors import BackendError
+from judgekit._types import Completion, Request
+
+LOGPROB_PROVIDERS = frozenset({"openai", "azure_openai"})
+"""Providers whose LangChain chat class returns OpenAI-style logprobs."""
+
+
+class LangChainBackend:
+    """A judge on a LangChain ``BaseChatModel``.
+
+    Args:
+        chat_model: The LangChain chat model.
+        name: Model identity for cache keys (e.g. ``langchain:openai:gpt-4o-mini``).
+        logprobs: Ask the provider for top logprobs.
+        structured_outputs: Send vLLM's ``structured_outputs`` choice / a JSON-schema
+            ``response_format`` (OpenAI-compatible providers only).
+        concurrency: Requests in flight at once.
+
+    """
+
+    def __init__(self, chat_model: Any, *, name: str, logprobs: bool = False,
+                 structured_outputs: bool = False, concurrency: int = 4) -> None:
+        self.chat_model = chat_model
+        self._name = name
+        self.logprobs = logprobs
+        self.structured_outputs = structured_outputs
+        self.concurrency = concurrency
+
+    @property
+    def model(self) -> str:
+        """Model identity: ``langchain:PROVIDER:MODEL``."""
+        return self._name
+
+    def describe(self) -> dict[str, Any]:
+        """Parameters for the run manifest."""
+        return {"kind": "langchain", "class": type(self.chat_model).__name__,
+                "logprobs": self.logprobs, "structured_outputs": self.structured_outputs,
+                "concurrency": self.concurrency}
+
+    def call_options(self, request: Request) -> dict[str, Any]:
+        """Per-call keyword arguments bound to the chat model for one request."""
+        s = request.sampling
+        options: dict[str, Any] = {}
+        if self.logprobs and s.top_logprobs:
+            options.update(logprobs=True, top_logprobs=s.top_logprobs)
+        if self.structured_outputs:
+            if s.mode == "rationale":
+                options["response_format"] = {"type": "json_schema", "json_schema": {
+                    "name": "verdict", "schema": verdict_schema(s.labels), "strict": True}}
+            else:
+                options["extra_body"] = {"structured_outputs": {"choice": list(s.labels)}}
+        return options
+
+    def complete(self, requests: Sequence[Request]) -> list[Completion]:
+        """Judge a batch with ``batch`` (one bound model per distinct set of call options)."""
+        if not requests:
+            return []
+        groups: dict[str, list[int]] = {}
+        for i, r in enumerate(requests):
+            groups.setdefault(repr(sorted(self.call_options(r).items())), []).append(i)
+        out: list[Completion | None] = [None] * len(requests)
+        for indices in groups.values():
+            options = self.call_options(requests[indices[0]])
+            runnable = self.chat_model.bind(**options) if options else self.chat_model
+            inputs = [[(m.role, m.content) for m in requests[i].messages] for i in indices]
+            results = runnable.batch(inputs, config={"max_concurrency": self.concurrency},
+                                     return_exceptions=True)
+            for i, result in zip(indices, results, strict=True):
+                out[i] = to_completion(result)
+        return [c for c in out if c is not None]
+
+    def close(self) -> None:
+        """Nothing to release (the provider's client closes with the model)."""
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    parts = [p.get("text", "") if isinstance(p, Mapping) else str(p) for p in content or []]
+    return "".join(parts)
+
+
+def to_completion(result: Any) -> Completion:
+    """Turn an ``AIMessage`` (or the exception a batch returned) into a :class:`Completion`."""
+    if isinstance(result, BaseException):
+        return Completion(text="", error=f"langchain: {type(result).__name__}: {result}")
+    meta = getattr(result, "response_metadata", None) or {}
+    tokens: list[str] = []
+    tops: list[dict[str, float]] = []
+    logprobs = meta.get("logprobs") or {}
+    for pos in (logprobs.get("content") or []) if isinstance(logprobs, Mapping) else []:
+        tokens.append(str(pos.get("token", "")))
+        top = {str(a["token"]): float(a["logprob"]) for a in pos.get("top_logprobs") or []
+               if a.get("logprob") is not None}
+        tops.append(top or {tokens[-1]: float(pos.get("logprob", 0.0))})
+    usage = getattr(result, "usage_metadata", None) or {}
+    return Completion(text=_text(result.content), tokens=tuple(tokens), top_logprobs=tuple(tops),
+                      prompt_tokens=usage.get("input_tokens"))
+
+
+_OPTIONS = {"logprobs", "structured_outputs", "concurrency"}
+
+
+def from_spec(rest: str, **options: Any) -> LangChainBackend:
+    """Build from ``langchain:PROVIDER:MODEL`` with ``init_chat_model``.
+
+    ``logprobs``, ``structured_outputs`` and ``concurrency`` configure judgekit's side; any
+    other option (``base_url``, ``api_key``, ``max_retries``...) goes to the chat model class.
+    """
+    provider, _, model = rest.partition(":")
+    if not provider or not model:
+        raise BackendError(f"judge 'langchain:{rest}' must be langchain:PROVIDER:MODEL, "
+                           "e.g. langchain:anthropic:claude-sonnet-4-5")
+    try:
+        from langchain.chat_models import init_chat_model
+    except ImportError as exc:
+        raise BackendError("langchain judges need judgekit[langchain]") from exc
+    ours = {k: options.pop(k) for k in list(options) if k in _OPTIONS}
+    options.pop("model_dir", None)
+    ours.setdefault("logprobs", provider in LOGPROB_PROVIDERS)
+    try:
+        chat = init_chat_model(f"{provider}:{model}", temperature=0, **options)
+    except ImportError as exc:
+        raise BackendError(f"langchain provider {provider!r} needs its integration package "
+                           f"({exc}), e.g. pip install langchain-{provider}") from exc
+    except ValueError as exc:
+        raise BackendError(f"langchain could not build {provider}:{model}: {exc}") from exc
+    return LangChainBackend(chat, name=f"langchain:{rest}", **ours)
