@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 
 from judgekit._types import Completion, Sampling, Verdict
 
-
 _SPACE_MARKERS = ("\u0120", "\u2581", "\u010a")  # byte-level BPE "Ġ", SentencePiece "▁", "Ċ"
 
 
