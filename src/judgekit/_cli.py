@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import IO, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -190,11 +191,21 @@ def export(
     if output is None:
         export_jsonl(run_dir, sys.stdout, level=levels[format], tie_margin=tie_margin)
         return
-    tmp = output.with_suffix(output.suffix + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with _atomic_output(output) as fh:
         n = export_jsonl(run_dir, fh, level=levels[format], tie_margin=tie_margin)
-    tmp.replace(output)
     err.print(f"wrote {n} records to {output}")
+
+
+@contextmanager
+def _atomic_output(output: Path) -> Iterator[IO[str]]:
+    """Write ``output`` via a temporary file: complete on success, absent on failure."""
+    tmp = output.with_suffix(output.suffix + ".tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            yield fh
+        tmp.replace(output)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _export_preferences(run_dir: Path, format: str, output: Path | None,
@@ -204,10 +215,8 @@ def _export_preferences(run_dir: Path, format: str, output: Path | None,
     if output is None:
         stats = export_preferences(run_dir, sys.stdout, format=format, **options)
     else:
-        tmp = output.with_suffix(output.suffix + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
+        with _atomic_output(output) as fh:
             stats = export_preferences(run_dir, fh, format=format, **options)
-        tmp.replace(output)
     err.print(f"wrote {stats.written} {format} records{f' to {output}' if output else ''}; "
               f"left out: {describe_drops(stats)}")
 
