@@ -4,6 +4,8 @@ The whole public API lives in this flat namespace; modules starting with ``_`` a
 """
 
 from judgekit._aggregate import ItemVerdict, combine_orders, item_verdicts, panel
+from judgekit._audit import AuditReport, audit
+from judgekit._audit_io import LabelColumns
 from judgekit._backend import Backend, make_backend
 from judgekit._backends.fake import FakeBackend
 from judgekit._check import CheckResult, check
@@ -29,6 +31,7 @@ from judgekit._types import Completion, Item, Label, Message, Request, Sampling,
 from judgekit._version import __version__
 
 __all__ = [
+    "AuditReport",
     "Backend",
     "BackendError",
     "CheckResult",
@@ -45,6 +48,7 @@ __all__ = [
     "ItemVerdict",
     "JudgekitError",
     "Label",
+    "LabelColumns",
     "LoadedSuite",
     "Message",
     "PluginError",
@@ -60,6 +64,7 @@ __all__ = [
     "TemplateError",
     "Verdict",
     "__version__",
+    "audit",
     "check",
     "combine_orders",
     "discover",

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from judgekit._backend import make_backend
+from judgekit._cli_audit import audit
 from judgekit._check import check
 from judgekit._domains import discover, get_domain
 from judgekit._errors import JudgekitError
@@ -241,6 +242,9 @@ def check_cmd(
               f"{sum(r.status == 'skipped' for r in results)} skipped")
     if failed:
         raise typer.Exit(1)
+
+
+app.command()(audit)
 
 
 def main() -> None:
