@@ -61,7 +61,10 @@ class LangChainBackend:
     def call_options(self, request: Request) -> dict[str, Any]:
         """Per-call keyword arguments bound to the chat model for one request."""
         s = request.sampling
-        options: dict[str, Any] = {}
+        # one token suffices when logprobs carry the verdict; text-only replies need room for
+        # a whole label ("tie" is several tokens in many vocabularies)
+        options: dict[str, Any] = {"max_tokens": s.max_tokens if self.logprobs
+                                   else max(s.max_tokens, 16)}
         if self.logprobs and s.top_logprobs:
             options.update(logprobs=True, top_logprobs=s.top_logprobs)
         if self.structured_outputs:
@@ -82,16 +85,31 @@ class LangChainBackend:
         out: list[Completion | None] = [None] * len(requests)
         for indices in groups.values():
             options = self.call_options(requests[indices[0]])
-            runnable = self.chat_model.bind(**options) if options else self.chat_model
+            runnable = self.chat_model.bind(**options)
             inputs = [[(m.role, m.content) for m in requests[i].messages] for i in indices]
-            results = runnable.batch(inputs, config={"max_concurrency": self.concurrency},
-                                     return_exceptions=True)
+            results = _batch(runnable, inputs, self.concurrency)
             for i, result in zip(indices, results, strict=True):
                 out[i] = to_completion(result)
         return [c for c in out if c is not None]
 
     def close(self) -> None:
         """Nothing to release (the provider's client closes with the model)."""
+
+
+def _batch(runnable: Any, inputs: list[Any], concurrency: int) -> list[Any]:
+    """``runnable.batch`` with exceptions returned in place; models whose ``batch`` ignores
+    ``return_exceptions`` are retried input by input, so one failure never loses the rest."""
+    try:
+        return list(runnable.batch(inputs, config={"max_concurrency": concurrency},
+                                   return_exceptions=True))
+    except Exception:  # a provider that raised through batch(): isolate the failing inputs
+        out: list[Any] = []
+        for one in inputs:
+            try:
+                out.append(runnable.invoke(one))
+            except Exception as exc:  # returned, becomes Completion(error=...)
+                out.append(exc)
+        return out
 
 
 def _text(content: Any) -> str:
