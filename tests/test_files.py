@@ -128,10 +128,11 @@ def test_unsupported_format(tmp_path: Path) -> None:
         list(read_rows(path))
 
 
-def test_missing_items_file_is_data_unavailable(tmp_path: Path) -> None:
-    with pytest.raises(DataUnavailable) as info:
+def test_missing_items_file_is_a_content_error(tmp_path: Path) -> None:
+    with pytest.raises(ContentError) as info:
         list(read_rows(tmp_path / "absent.jsonl"))
     assert info.value.path == tmp_path / "absent.jsonl"
+    assert not isinstance(info.value, DataUnavailable)  # `check` must fail it, not skip it
 
 
 def test_empty_items_file(tmp_path: Path) -> None:

@@ -77,8 +77,9 @@ def test_unknown_references_name_suite_field_and_choices(
 def test_missing_items_file(make_suite: MakeSuite) -> None:
     path = make_suite(items="absent.jsonl")
     path.parent.joinpath("absent.jsonl").unlink()
-    with pytest.raises(DataUnavailable):
+    with pytest.raises(ContentError, match="file not found") as info:
         load_suite(str(path))
+    assert not isinstance(info.value, DataUnavailable)
 
 
 def test_gold_label_outside_label_space(make_suite: MakeSuite, pairwise: Rows) -> None:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from judgekit._errors import ContentError, DataUnavailable
+from judgekit._errors import ContentError
 from judgekit._types import Item
 
 M = TypeVar("M", bound=BaseModel)
@@ -116,9 +116,9 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     if suffix not in ITEM_FORMATS:
         raise ContentError(path, f"unsupported items format '{suffix}'",
                            fix="use a .jsonl, .csv or .parquet file")
-    if not path.exists():
-        raise DataUnavailable(path, "file not found",
-                              fix="check the path, or mount the gold root it lives under")
+    if not path.exists():  # a missing local file is a broken reference, not absent data
+        raise ContentError(path, "file not found",
+                           fix="check the 'items:' path (relative to the suite file)")
     if suffix == ".parquet":
         yield from _parquet_rows(path)
         return
