@@ -97,8 +97,11 @@ class LangChainBackend:
 
 
 def _batch(runnable: Any, inputs: list[Any], concurrency: int) -> list[Any]:
-    """``runnable.batch`` with exceptions returned in place; models whose ``batch`` ignores
-    ``return_exceptions`` are retried input by input, so one failure never loses the rest."""
+    """``runnable.batch`` with exceptions returned in place.
+
+    Models whose ``batch`` ignores ``return_exceptions`` are retried input by input, so one
+    failure never loses the rest.
+    """
     try:
         return list(runnable.batch(inputs, config={"max_concurrency": concurrency},
                                    return_exceptions=True))
