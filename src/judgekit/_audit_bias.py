@@ -39,11 +39,6 @@ def _rates(feats: Array, boot: Bootstrap, salt: int, ref: str,
     return out
 
 
-def _with_diff(judge: dict[str, Any], gold: dict[str, Any], reps_diff: Array | None = None
-               ) -> dict[str, Any]:
-    return {"judge": judge, "gold": gold}
-
-
 def position(d: AuditData, boot: Bootstrap) -> dict[str, Any]:
     """Position bias and position consistency."""
     if d.scale != "pairwise" or (d.first + d.second).sum() == 0:

@@ -61,7 +61,7 @@ def patterns(features: Array) -> Patterns:
     if float(np.prod(span.astype(float))) < 2.0**62:
         mult = np.cumprod(np.concatenate(([1], span[:-1]))).astype(np.int64)
         keys = (f - lo) @ mult
-        uniq, first, counts = np.unique(keys, return_index=True, return_counts=True)
+        _, first, counts = np.unique(keys, return_index=True, return_counts=True)
         return Patterns(f[first], counts.astype(np.int64))
     rows, counts = np.unique(f, axis=0, return_counts=True)
     return Patterns(rows, counts.astype(np.int64))
@@ -91,8 +91,10 @@ class Bootstrap:
 
     @staticmethod
     def interval(reps: Array) -> tuple[float, float] | None:
-        """Percentile interval of replicate values (NaN replicates, e.g. kappa of a
-        single-class resample, are left out); None when there are none."""
+        """Percentile interval of replicate values; None when there are none.
+
+        NaN replicates (e.g. kappa of a single-class resample) are left out.
+        """
         vals = np.asarray(reps, dtype=float)
         vals = vals[np.isfinite(vals)]
         if len(vals) == 0:

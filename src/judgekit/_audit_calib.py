@@ -36,7 +36,6 @@ def bin_of(conf: Array) -> Array:
 def ece_value(conf: Array, correct: Array) -> float:
     """Expected calibration error over :data:`BINS` equal-width bins."""
     b = bin_of(conf)
-    n = np.bincount(b, minlength=BINS)
     acc = np.bincount(b, weights=correct.astype(float), minlength=BINS)
     cs = np.bincount(b, weights=conf, minlength=BINS)
     return float(np.abs(acc - cs).sum() / len(conf))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -44,8 +44,11 @@ def _unique_mode(counts: Array) -> tuple[Array, Array]:
 
 
 def loo_features(ann: Array, judge: Array, k: int) -> Array:
-    """Per item: (held-out pairs, annotators agreeing with the others' majority, judge agreeing
-    with those same majorities)."""
+    """Per-item leave-one-out counts.
+
+    Returns ``(n, 3)``: held-out pairs with a unique majority of the others, annotators agreeing
+    with it, and the judge agreeing with those same majorities.
+    """
     counts = vote_counts(ann, k)
     out = np.zeros((len(ann), 3), dtype=np.int64)
     for s in range(ann.shape[1]):
@@ -140,7 +143,7 @@ def _alpha_humans(ann: Array, d: AuditData) -> dict[str, Any]:
         try:
             value = float(krippendorff.alpha(reliability_data=data,
                                              value_domain=list(range(d.k)),
-                                             level_of_measurement=level))
+                                             level_of_measurement=cast(Any, level)))
         except ValueError:
             value = float("nan")
     return stat(value, None, len(ann), f"krippendorff.alpha(level_of_measurement='{level}'), "

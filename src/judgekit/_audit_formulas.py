@@ -37,7 +37,7 @@ def tables(sums: Array, k: int) -> Array:
 @_quiet
 def agreement(t: Array) -> Array:
     """Share of items on the diagonal (exact agreement)."""
-    return np.trace(t, axis1=-2, axis2=-1) / t.sum(axis=(-2, -1))
+    return np.asarray(np.trace(t, axis1=-2, axis2=-1) / t.sum(axis=(-2, -1)))
 
 
 @_quiet
@@ -55,7 +55,7 @@ def kappa(t: Array, weights: str | None = None) -> Array:
         raise ValueError(f"weights must be None, 'linear' or 'quadratic', not {weights!r}")
     n = t.sum(axis=(-2, -1))[..., None, None]
     expected = t.sum(axis=-1)[..., :, None] * t.sum(axis=-2)[..., None, :] / n
-    return 1 - (w * t).sum(axis=(-2, -1)) / (w * expected).sum(axis=(-2, -1))
+    return np.asarray(1 - (w * t).sum(axis=(-2, -1)) / (w * expected).sum(axis=(-2, -1)))
 
 
 @_quiet
@@ -65,7 +65,7 @@ def macro_f1(t: Array) -> Array:
     denom = t.sum(axis=-1) + t.sum(axis=-2)
     present = denom > 0
     f1 = np.where(present, 2 * tp / np.where(present, denom, 1), 0.0)
-    return f1.sum(axis=-1) / present.sum(axis=-1)
+    return np.asarray(f1.sum(axis=-1) / present.sum(axis=-1))
 
 
 def _weighted_corr(t: Array, x: Array, y: Array) -> Array:
@@ -123,7 +123,7 @@ def kendall_tau_b(t: Array) -> Array:
     n0 = n * (n - 1) / 2
     n1 = (t.sum(axis=-1) * (t.sum(axis=-1) - 1) / 2).sum(axis=-1)
     n2 = (t.sum(axis=-2) * (t.sum(axis=-2) - 1) / 2).sum(axis=-1)
-    return (conc - disc) / np.sqrt((n0 - n1) * (n0 - n2))
+    return np.asarray((conc - disc) / np.sqrt((n0 - n1) * (n0 - n2)))
 
 
 @_quiet
@@ -131,7 +131,7 @@ def mae(t: Array, values: Array) -> Array:
     """Mean absolute difference between judge and gold scores (category ``values``)."""
     v = np.asarray(values, dtype=float)
     dist = np.abs(v[:, None] - v[None, :])
-    return (t * dist).sum(axis=(-2, -1)) / t.sum(axis=(-2, -1))
+    return np.asarray((t * dist).sum(axis=(-2, -1)) / t.sum(axis=(-2, -1)))
 
 
 @_quiet
@@ -161,14 +161,21 @@ def krippendorff_alpha(t: Array, level: str = "nominal", values: Array | None = 
         raise ValueError(f"level must be nominal, ordinal or interval, not {level!r}")
     d_o = (o * delta).sum(axis=(-2, -1))
     d_e = (nc[..., :, None] * nc[..., None, :] * delta).sum(axis=(-2, -1))
-    return 1 - (total - 1) * d_o / d_e
+    return np.asarray(1 - (total - 1) * d_o / d_e)
 
 
 @_quiet
 def fleiss_kappa(vote_sums: Array, square_sums: Array, items: Array, raters: int) -> Array:
-    """Fleiss' kappa from per-category vote sums ``(..., K)``, the sum over items of each item's
-    sum of squared votes ``(...)``, the item count and the (constant) raters per item."""
+    """Fleiss' kappa from vote sums.
+
+    Args:
+        vote_sums: ``(..., K)`` votes per category summed over items.
+        square_sums: ``(...)`` sum over items of each item's sum of squared votes.
+        items: ``(...)`` number of items.
+        raters: Raters per item (the same for every item).
+
+    """
     p = vote_sums / (items * raters)[..., None]
     p_bar = (square_sums - items * raters) / (items * raters * (raters - 1))
     p_e = (p**2).sum(axis=-1)
-    return (p_bar - p_e) / (1 - p_e)
+    return np.asarray((p_bar - p_e) / (1 - p_e))

@@ -159,8 +159,8 @@ def join(labels: JudgeLabels, gold: GoldSet, *, extra_fields: Mapping[str, Mappi
         lb = np.array([_length(r, "response_b") for r in rows])
         longer[la > lb], longer[lb > la] = 0, 1
     if judge_family and model_columns:
-        for r, row in enumerate(rows):
-            fams = [_family(row.get(c), judge_family) for c in model_columns]
+        for r, fields in enumerate(rows):
+            fams = [_family(fields.get(c), judge_family) for c in model_columns]
             if scale == "pairwise" and len(fams) == 2 and None not in fams and fams[0] != fams[1]:
                 own[r] = 0 if fams[0] else 1
             elif scale != "pairwise" and fams and fams[0] is not None:
@@ -178,7 +178,7 @@ def join(labels: JudgeLabels, gold: GoldSet, *, extra_fields: Mapping[str, Mappi
 
 
 def _slice_masks(rows: list[dict[str, Any]], column: str) -> dict[str, Array]:
-    """value -> mask; a list-valued column (tags) puts an item in every slice it lists."""
+    """Map each value to its item mask; a list-valued column (tags) puts an item in each."""
     values: list[list[str]] = []
     for row in rows:
         v = row.get(column)

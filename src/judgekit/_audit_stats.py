@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -117,7 +117,7 @@ def _alpha(g: Array, j: Array, k: int, level: str) -> float:
 
     data = np.vstack([g, j]).astype(float)
     return float(krippendorff.alpha(reliability_data=data, value_domain=list(range(k)),
-                                     level_of_measurement=level))
+                                     level_of_measurement=cast(Any, level)))
 
 
 def confusion(d: AuditData) -> dict[str, Any]:

@@ -111,8 +111,11 @@ def audit(
     gold_root: Annotated[Path | None, typer.Option(help="Where a run suite's 'gold:' paths "
                                                    "point.")] = None,
 ) -> None:
-    """Audit a judge's labels against human gold: agreement with CIs, the human ceiling,
-    bias and calibration; writes report.json and a self-contained report.html."""
+    """Audit a judge's labels against human gold.
+
+    Agreement with CIs, the human ceiling, bias and calibration; writes report.json and a
+    self-contained report.html.
+    """
     if scale is not None and scale not in ("pairwise", "ordinal", "binary", "categorical"):
         raise typer.BadParameter("use pairwise, ordinal, binary or categorical",
                                  param_hint="--scale")

@@ -101,8 +101,9 @@ def _confusion(conf: dict[str, Any]) -> Markup | None:
             body.append(f'<rect x="{left + cell * j}" y="{top + cell * i}" width="{cell - 2}" '
                         f'height="{cell - 2}" fill="rgb{rgb}"/>')
             colour = "#fff" if a > 0.55 else "#222"
-            body.append(f'<text x="{left + cell * j + cell / 2 - 1}" y="{top + cell * i + cell / 2 + 4}" '
-                        f'font-size="11" text-anchor="middle" fill="{colour}">{v}</text>')
+            tx, ty = left + cell * j + cell / 2 - 1, top + cell * i + cell / 2 + 4
+            body.append(f'<text x="{tx}" y="{ty}" font-size="11" text-anchor="middle" '
+                        f'fill="{colour}">{v}</text>')
     return _svg(size[0], size[1], body, "confusion matrix")
 
 
