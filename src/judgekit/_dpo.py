@@ -15,7 +15,8 @@ is chosen. Then:
   responses are identical. A tie never becomes ``chosen == rejected``.
 - ``reward``: every readable item with ``p_a_better = P(A) + P(tie) / 2`` (a tie is half a win
   for each side), a soft label for Bradley-Terry reward-model training; the same
-  ``consistent_only`` and ``min_confidence`` filters apply (confidence = max(p, 1 - p)).
+  ``consistent_only`` and ``min_confidence`` filters apply (confidence = max(p, 1 - p)),
+  and pairs of identical responses are left out too.
 """
 
 from __future__ import annotations
@@ -142,6 +143,9 @@ def preference_records(
             continue
         prompt = str(fields[cols["prompt"]])
         texts = {"A": str(fields[cols["response_a"]]), "B": str(fields[cols["response_b"]])}
+        if texts["A"].strip() == texts["B"].strip():
+            stats.dropped["identical_responses"] += 1
+            continue
         meta = {"id": v.item_id, "judge": v.judge, "consistent": v.consistent,
                 "probs": dict(v.probs) if v.probs is not None else None,
                 "gold": suite.gold.get(v.item_id)}
@@ -162,9 +166,6 @@ def preference_records(
             stats.dropped["low_confidence"] += 1
             continue
         loser = "B" if v.label == "A" else "A"
-        if texts[v.label].strip() == texts[loser].strip():
-            stats.dropped["identical_responses"] += 1
-            continue
         records.append({"prompt": prompt, "chosen": texts[v.label], "rejected": texts[loser],
                         "chosen_label": v.label, "confidence": confidence, **meta})
     stats.written = len(records)

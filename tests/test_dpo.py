@@ -1,0 +1,172 @@
+"""Preference export (dpo / reward) from real run directories made by ``run_suite``.
+
+A scripted judge (a Backend that answers each (item, order) with fixed probabilities) makes
+the expected records exact; the run, store, aggregation and export are the real ones.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from judgekit import Completion, Request, RunError, load_suite, run_suite
+from judgekit._dpo import export_preferences, p_a_better, preference_records
+
+# presented-orientation probabilities per (item, order); BA swaps the responses
+SCRIPT: dict[tuple[str, str], dict[str, float] | None] = {
+    ("a1", "AB"): {"A": 0.9, "B": 0.1}, ("a1", "BA"): {"B": 0.9, "A": 0.1},      # A, consistent
+    ("b1", "AB"): {"A": 0.45, "B": 0.55}, ("b1", "BA"): {"A": 0.55, "B": 0.45},  # B, weak
+    ("inc", "AB"): {"A": 0.8, "B": 0.2}, ("inc", "BA"): {"A": 0.7, "B": 0.3},    # position bias
+    ("tie", "AB"): {"tie": 0.8, "A": 0.1, "B": 0.1}, ("tie", "BA"): {"tie": 0.8, "A": 0.2},
+    ("same", "AB"): {"A": 0.9, "B": 0.1}, ("same", "BA"): {"B": 0.9, "A": 0.1},
+    ("err", "AB"): None, ("err", "BA"): None,                                    # transport
+}
+
+ROWS = [
+    {"id": "a1", "prompt": "2+2?", "response_a": "4", "response_b": "5", "human_label": "A"},
+    {"id": "b1", "prompt": "Capital of Peru?", "response_a": "Quito", "response_b": "Lima",
+     "human_label": "B"},
+    {"id": "inc", "prompt": "Say hi.", "response_a": "Hi!", "response_b": "Hello.",
+     "human_label": "tie"},
+    {"id": "tie", "prompt": "Name a colour.", "response_a": "Red.", "response_b": "Blue.",
+     "human_label": "tie"},
+    {"id": "same", "prompt": "Echo x.", "response_a": "x", "response_b": " x ",
+     "human_label": "tie"},
+    {"id": "err", "prompt": "Hm?", "response_a": "a", "response_b": "b", "human_label": "A"},
+]
+
+
+class Scripted:
+    """A judge whose answers are :data:`SCRIPT` (scaled by ``sharpen`` for a second judge)."""
+
+    def __init__(self, name: str = "scripted", sharpen: float = 1.0) -> None:
+        self.name = name
+        self.sharpen = sharpen
+
+    @property
+    def model(self) -> str:
+        return self.name
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": "scripted"}
+
+    def complete(self, requests: Sequence[Request]) -> list[Completion]:
+        out = []
+        for r in requests:
+            probs = SCRIPT[(r.item_id, r.order)]
+            if probs is None:
+                out.append(Completion("", error="injected: connection refused"))
+                continue
+            top = {k: self.sharpen * math.log(v) for k, v in probs.items()}
+            best = max(top, key=lambda k: top[k])
+            out.append(Completion(best, (best,), (top,)))
+        return out
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def run_dir(make_suite: Any, tmp_path: Path) -> Path:
+    suite = load_suite(str(make_suite(ROWS)))
+    run_suite(suite, [Scripted()], tmp_path / "run")
+    return tmp_path / "run"
+
+
+def test_dpo_records_drop_ties_errors_and_identical_pairs(run_dir: Path) -> None:
+    records, stats = preference_records(run_dir)
+    by_id = {r["id"]: r for r in records}
+    assert sorted(by_id) == ["a1", "b1", "inc"]
+    assert dict(stats.dropped) == {"tie": 1, "identical_responses": 1, "error": 1}
+    assert stats.written == 3
+    assert (by_id["a1"]["chosen"], by_id["a1"]["rejected"]) == ("4", "5")
+    assert (by_id["b1"]["chosen"], by_id["b1"]["rejected"]) == ("Lima", "Quito")
+    assert by_id["a1"]["prompt"] == "2+2?" and by_id["a1"]["gold"] == "A"
+    assert by_id["a1"]["confidence"] == pytest.approx(0.9)
+    assert by_id["b1"]["confidence"] == pytest.approx(0.55)
+    assert by_id["inc"]["consistent"] is False and by_id["a1"]["consistent"] is True
+    for r in records:
+        assert r["chosen"] != r["rejected"]
+
+
+@pytest.mark.parametrize(("options", "kept", "dropped"), [
+    ({"min_confidence": 0.6}, ["a1"], {"low_confidence": 2}),
+    ({"consistent_only": True}, ["a1", "b1"], {"inconsistent": 1, "tie": 1}),
+    ({"tie_margin": 0.15}, ["a1"], {"tie": 3}),
+])
+def test_dpo_filters(run_dir: Path, options: dict[str, Any], kept: list[str],
+                     dropped: dict[str, int]) -> None:
+    records, stats = preference_records(run_dir, **options)
+    assert [r["id"] for r in records] == kept
+    for reason, n in dropped.items():
+        assert stats.dropped[reason] == n
+
+
+def test_reward_soft_labels(run_dir: Path) -> None:
+    records, stats = preference_records(run_dir, format="reward")
+    by_id = {r["id"]: r for r in records}
+    assert sorted(by_id) == ["a1", "b1", "inc", "tie"]
+    assert by_id["a1"]["p_a_better"] == pytest.approx(0.9)
+    assert by_id["b1"]["p_a_better"] == pytest.approx(0.45)
+    # tie item: mean of {A .1, B .1, tie .8} and {A 0, B .2, tie .8} -> A .05, B .15, tie .8
+    assert by_id["tie"]["p_a_better"] == pytest.approx(0.05 + 0.4)
+    assert by_id["tie"]["label"] == "tie"
+    assert stats.dropped["error"] == 1 and stats.dropped["identical_responses"] == 1
+    strict, _ = preference_records(run_dir, format="reward", min_confidence=0.8)
+    assert [r["id"] for r in strict] == ["a1"]
+
+
+def test_p_a_better_counts_a_tie_as_half() -> None:
+    assert p_a_better({"A": 0.2, "B": 0.2, "tie": 0.6}) == pytest.approx(0.5)
+    assert p_a_better({"A": 1.0}) == 1.0
+    assert p_a_better({}) == 0.5
+
+
+def test_panel_by_default_and_one_judge_on_request(make_suite: Any, tmp_path: Path) -> None:
+    suite = load_suite(str(make_suite(ROWS)))
+    run_suite(suite, [Scripted("j1"), Scripted("j2", sharpen=3.0)], tmp_path / "run")
+    records, _ = preference_records(tmp_path / "run")
+    assert {r["judge"] for r in records} == {"panel:j1+j2"}
+    only, _ = preference_records(tmp_path / "run", judge="j2")
+    assert {r["judge"] for r in only} == {"j2"}
+    assert {r["id"]: r["confidence"] for r in only}["a1"] > 0.99
+    with pytest.raises(RunError, match="no labels of judge"):
+        preference_records(tmp_path / "run", judge="j3")
+
+
+def test_changed_items_are_refused(make_suite: Any, tmp_path: Path) -> None:
+    path = make_suite(ROWS)
+    run_suite(load_suite(str(path)), [Scripted()], tmp_path / "run")
+    items = path.parent / "items.jsonl"
+    items.write_text(items.read_text().replace('"Lima"', '"Cusco"'), encoding="utf-8")
+    with pytest.raises(RunError, match="changed since the run"):
+        preference_records(tmp_path / "run")
+
+
+def test_pointwise_runs_are_refused(tmp_path: Path) -> None:
+    from judgekit import FakeBackend
+
+    run_suite(load_suite("core/sample-pointwise"), [FakeBackend()], tmp_path / "run")
+    with pytest.raises(RunError, match="needs a pairwise suite"):
+        export_preferences(tmp_path / "run", io.StringIO())
+
+
+def test_cli_export_dpo(jk: Any, make_suite: Any, tmp_path: Path) -> None:
+    suite = make_suite(ROWS)
+    proc = jk("run", str(suite), "--judge", "fake:3", "--out", str(tmp_path / "run"))
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "dpo.jsonl"
+    proc = jk("export", str(tmp_path / "run"), "--format", "dpo", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "dpo records" in proc.stderr and "left out" in proc.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows and all({"prompt", "chosen", "rejected"} <= set(r) for r in rows)
+    assert all(r["chosen"] != r["rejected"] for r in rows)
+    proc = jk("export", str(tmp_path / "run"), "--format", "nope")
+    assert proc.returncode == 1 and "dpo" in proc.stderr
