@@ -8,8 +8,12 @@ from judgekit._audit import AuditReport, audit
 from judgekit._audit_io import LabelColumns
 from judgekit._backend import Backend, make_backend
 from judgekit._backends.fake import FakeBackend
+from judgekit._backends.langchain import LangChainBackend
+from judgekit._backends.openai import OpenAIBackend
+from judgekit._backends.vllm import VLLMBackend
 from judgekit._check import CheckResult, check
 from judgekit._domains import Domain, DomainInfo, discover, get_domain
+from judgekit._dpo import PreferenceStats, export_preferences, preference_records
 from judgekit._errors import (
     BackendError,
     ContentError,
@@ -22,6 +26,7 @@ from judgekit._errors import (
     TemplateError,
 )
 from judgekit._export import export_jsonl, open_store
+from judgekit._model import ensure_embedded_model
 from judgekit._parse import parse
 from judgekit._run import RunSummary, read_manifest, run_suite
 from judgekit._schema import Constitution, Criterion, Principle, Rubric, Suite
@@ -49,9 +54,12 @@ __all__ = [
     "JudgekitError",
     "Label",
     "LabelColumns",
+    "LangChainBackend",
     "LoadedSuite",
     "Message",
+    "OpenAIBackend",
     "PluginError",
+    "PreferenceStats",
     "Principle",
     "ReferenceNotFound",
     "Request",
@@ -62,13 +70,16 @@ __all__ = [
     "Store",
     "Suite",
     "TemplateError",
+    "VLLMBackend",
     "Verdict",
     "__version__",
     "audit",
     "check",
     "combine_orders",
     "discover",
+    "ensure_embedded_model",
     "export_jsonl",
+    "export_preferences",
     "get_domain",
     "item_verdicts",
     "load_suite",
@@ -76,6 +87,7 @@ __all__ = [
     "open_store",
     "panel",
     "parse",
+    "preference_records",
     "read_manifest",
     "run_suite",
 ]
