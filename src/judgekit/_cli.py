@@ -247,6 +247,22 @@ def check_cmd(
 app.command()(audit)
 
 
+@app.command("new-domain")
+@friendly
+def new_domain_cmd(
+    name: Annotated[str, typer.Argument(help="Domain name (lowercase letters, digits, _).")],
+    dir: Annotated[Path | None, typer.Option(
+        "--dir", help="Folder to create (default: ./judgekit-NAME).")] = None,
+) -> None:
+    """Scaffold a domain plugin package: pyproject entry point, content folders, suite, test."""
+    from judgekit._scaffold import new_domain
+
+    files = new_domain(name, dir)
+    root = dir or Path(f"judgekit-{name}")
+    out.print(f"wrote {len(files)} files under [bold]{root}[/]")
+    out.print(f"next: pip install -e {root} && judgekit check {name}", markup=False)
+
+
 def main() -> None:
     """Entry point of the ``judgekit`` script."""
     app()
