@@ -267,9 +267,16 @@ def test_every_command_has_help() -> None:
     assert "--latency" not in runner.invoke(app, ["run", "--help"]).output  # hidden option
 
 
-def test_python_dash_m_and_help_in_a_real_process(jk: JK, tmp_path: Path) -> None:
+def test_python_dash_m_in_a_real_process(jk: JK, tmp_path: Path) -> None:
     top = jk("--help", cwd=tmp_path)
-    assert top.returncode == 0 and "Usage:" in top.stdout
+    assert top.returncode == 0 and "Usage:" in top.stdout and "Traceback" not in top.stderr
+    bare = jk(cwd=tmp_path)  # no arguments: the help, not a crash
+    assert "Usage:" in bare.stdout + bare.stderr and "Traceback" not in bare.stderr
+
+
+@pytest.mark.slow
+def test_every_command_help_in_a_real_process(jk: JK, tmp_path: Path) -> None:
+    top = jk("--help", cwd=tmp_path)
     commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
     for name in commands:
         proc = jk(name, "--help", cwd=tmp_path)

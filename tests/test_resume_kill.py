@@ -64,7 +64,7 @@ def test_sigkill_at_random_moments_then_resume(
 
     kills: list[int] = []
     # one kill during start-up (before or around the first batch), then mid-run kills
-    targets = [-1, *sorted(rng.sample(range(40, TOTAL - 80, 8), 4))]
+    targets = [-1, *sorted(rng.sample(range(40, TOTAL - 160, 8), 4))]
     for target in targets:
         proc = start(suite, out)
         try:
