@@ -123,7 +123,7 @@ def _reliability(cal: dict[str, Any]) -> Markup | None:
         x = left + side * b["lo"]
         h = side * b["accuracy"]
         body.append(f'<rect x="{x + 2:.1f}" y="{top + side - h:.1f}" width="{side / 10 - 4:.1f}" '
-                    f'height="{h:.1f}" fill="{JUDGE}" opacity="0.85"/>')
+                    f'height="{h:.1f}" fill="{JUDGE}"/>')
         cy = top + side - side * b["confidence"]
         body.append(f'<circle cx="{x + side / 20:.1f}" cy="{cy:.1f}" r="4" fill="{HUMAN}"/>')
     for t in range(0, 11, 5):
