@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -124,6 +125,9 @@ def run(
     if base_url:
         options["base_url"] = base_url
     fake_options = {"latency": latency} if latency else {}
+    if any(s.split(":")[0] in {"vllm", "embedded"} for s in specs):
+        # vLLM reads this when imported; a user's own setting wins (configures vLLM only)
+        os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
     embedded_options: dict[str, Any] = {"notify": lambda m: err.print(f"[bold]{m}[/]")}
     if model_dir:
         embedded_options["model_dir"] = model_dir

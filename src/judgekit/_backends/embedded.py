@@ -33,6 +33,9 @@ def embedded_backend(model_dir: Path | None = None, *,
     """
     path = ensure_embedded_model(model_dir, notify=notify)
     options.setdefault("max_model_len", 4096)
+    if notify is not None:
+        notify(f"starting the embedded judge {EMBEDDED_NAME} on vLLM (about 30-60 s on a CPU); "
+               "a 135M model is a smoke-test judge: see --judge for real models")
     return VLLMBackend(str(path), name=f"embedded:{EMBEDDED_NAME}", **options)
 
 
