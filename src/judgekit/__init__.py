@@ -12,6 +12,8 @@ from judgekit._backends.langchain import LangChainBackend
 from judgekit._backends.openai import OpenAIBackend
 from judgekit._backends.vllm import VLLMBackend
 from judgekit._check import CheckResult, check
+from judgekit._checkers import Checker
+from judgekit._codeexec import ExecLimits, exec_checker, extract_code, run_code_tests
 from judgekit._domains import Domain, DomainInfo, discover, get_domain
 from judgekit._dpo import PreferenceStats, export_preferences, preference_records
 from judgekit._errors import (
@@ -29,6 +31,7 @@ from judgekit._export import export_jsonl, open_store
 from judgekit._model import ensure_embedded_model
 from judgekit._parse import parse
 from judgekit._run import RunSummary, read_manifest, run_suite
+from judgekit._scaffold import new_domain
 from judgekit._schema import Constitution, Criterion, Principle, Rubric, Suite
 from judgekit._store import Store
 from judgekit._suite import LoadedSuite, load_suite
@@ -40,6 +43,7 @@ __all__ = [
     "Backend",
     "BackendError",
     "CheckResult",
+    "Checker",
     "Completion",
     "Constitution",
     "ContentError",
@@ -48,6 +52,7 @@ __all__ = [
     "Domain",
     "DomainInfo",
     "DomainNotFound",
+    "ExecLimits",
     "FakeBackend",
     "Item",
     "ItemVerdict",
@@ -78,16 +83,20 @@ __all__ = [
     "combine_orders",
     "discover",
     "ensure_embedded_model",
+    "exec_checker",
     "export_jsonl",
     "export_preferences",
+    "extract_code",
     "get_domain",
     "item_verdicts",
     "load_suite",
     "make_backend",
+    "new_domain",
     "open_store",
     "panel",
     "parse",
     "preference_records",
     "read_manifest",
+    "run_code_tests",
     "run_suite",
 ]

@@ -41,7 +41,7 @@ _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)```", re.DOTALL)
 
 
 @dataclass(frozen=True)
-class Limits:
+class ExecLimits:
     """Resource limits for one execution.
 
     Attributes:
@@ -59,7 +59,7 @@ class Limits:
     memory_mb: int = 512
     file_mb: int = 16
 
-    def updated(self, overrides: Mapping[str, Any] | None) -> Limits:
+    def updated(self, overrides: Mapping[str, Any] | None) -> ExecLimits:
         """These limits with the known keys of ``overrides`` replaced (unknown keys ignored)."""
         if not overrides:
             return self
@@ -76,13 +76,14 @@ def extract_code(text: str) -> str:
     return str(blocks[0][1]) if blocks else text
 
 
-def run_tests(code: str, tests: Sequence[str], limits: Limits | None = None) -> dict[str, Any]:
+def run_code_tests(code: str, tests: Sequence[str],
+                   limits: ExecLimits | None = None) -> dict[str, Any]:
     """Execute ``code``, then each test in its namespace, in a limited child process.
 
     Args:
         code: Python source (already extracted from the response).
         tests: Python snippets (typically ``assert`` statements); each one is one test.
-        limits: Resource limits (default :class:`Limits`).
+        limits: Resource limits (default :class:`ExecLimits`).
 
     Returns:
         A JSON-ready dict: ``passed``, ``failed`` (assertion failed), ``errors`` (raised
@@ -93,7 +94,7 @@ def run_tests(code: str, tests: Sequence[str], limits: Limits | None = None) -> 
         ``limits``, ``tests`` (per-test status and error) and ``stderr`` (last 500 chars).
 
     """
-    limits = limits or Limits()
+    limits = limits or ExecLimits()
     with tempfile.TemporaryDirectory(prefix="judgekit-exec-") as tmp:
         work = Path(tmp)
         spec = work / "spec.json"
@@ -145,7 +146,7 @@ def _read_records(path: Path) -> list[dict[str, Any]]:
 
 
 def _summarize(records: list[dict[str, Any]], n_tests: int, returncode: int | None,
-               killed: bool, seconds: float, limits: Limits, stderr: str) -> dict[str, Any]:
+               killed: bool, seconds: float, limits: ExecLimits, stderr: str) -> dict[str, Any]:
     load = next((r for r in records if "load" in r), None)
     tests = [r for r in records if "test" in r]
     statuses = [str(r.get("status")) for r in tests]
@@ -178,13 +179,13 @@ def _summarize(records: list[dict[str, Any]], n_tests: int, returncode: int | No
 _CACHE: dict[str, dict[str, Any]] = {}
 
 
-def _cached_run(code: str, tests: Sequence[str], limits: Limits) -> dict[str, Any]:
-    """``run_tests`` memoized in-process, so the AB and BA labels of one pair run it once."""
+def _cached_run(code: str, tests: Sequence[str], limits: ExecLimits) -> dict[str, Any]:
+    """``run_code_tests`` memoized in-process, so the AB and BA labels of one pair run it once."""
     key = hashlib.sha256(json.dumps([code, list(tests), asdict(limits)]).encode()).hexdigest()
     if key not in _CACHE:
         if len(_CACHE) > 4096:
             _CACHE.clear()
-        _CACHE[key] = run_tests(code, tests, limits)
+        _CACHE[key] = run_code_tests(code, tests, limits)
     copy: dict[str, Any] = json.loads(json.dumps(_CACHE[key]))  # a copy the caller may keep
     return copy
 
@@ -193,13 +194,13 @@ def exec_checker(fields: Mapping[str, Any], order: str) -> dict[str, Any]:
     """The ``code/exec`` checker: run the response(s) of an item against its ``tests``.
 
     Items carry ``tests`` (a list of Python snippets, or one snippet) and optionally
-    ``exec_limits`` (a mapping overriding :class:`Limits` fields, e.g. ``test_timeout_s``).
+    ``exec_limits`` (a mapping overriding :class:`ExecLimits` fields, e.g. ``test_timeout_s``).
     Pointwise items run ``response``; pairwise items run ``response_a`` and ``response_b``
     (canonical orientation whatever the ``order``).
 
     Returns:
         ``{"exec": RESULT}`` (pointwise) or ``{"exec": {"A": RESULT, "B": RESULT}}``, where
-        RESULT is :func:`run_tests`' dict; ``{"exec": {"error": ...}}`` when the item has no
+        RESULT is :func:`run_code_tests`' dict; ``{"exec": {"error": ...}}`` when the item has no
         tests.
 
     """
@@ -209,7 +210,7 @@ def exec_checker(fields: Mapping[str, Any], order: str) -> dict[str, Any]:
         tests = [tests]
     if not isinstance(tests, list) or not tests:
         return {"exec": {"error": "item has no 'tests' (a list of Python snippets)"}}
-    limits = Limits().updated(fields.get("exec_limits"))
+    limits = ExecLimits().updated(fields.get("exec_limits"))
     if fields.get("response_a") is not None and fields.get("response_b") is not None:
         return {"exec": {side: _cached_run(extract_code(str(fields[f"response_{side.lower()}"])),
                                            [str(t) for t in tests], limits)

@@ -13,21 +13,21 @@ import pytest
 from conftest import JK, MakeSuite
 from judgekit import FakeBackend, ReferenceNotFound, check, load_suite, open_store, run_suite
 from judgekit._checkers import checked, resolve_checker
-from judgekit._codeexec import Limits, exec_checker, extract_code, run_tests
+from judgekit._codeexec import ExecLimits, exec_checker, extract_code, run_code_tests
 from judgekit._types import Label
 
 ADD_TESTS = ["assert add(1, 2) == 3", "assert add(0, 0) == 0", "assert add(-1, 1) == 0"]
-FAST = Limits(timeout_s=20, test_timeout_s=1, cpu_s=10, memory_mb=256)
+FAST = ExecLimits(timeout_s=20, test_timeout_s=1, cpu_s=10, memory_mb=256)
 
 
 def test_passing_code() -> None:
-    r = run_tests("def add(a, b):\n    return a + b\n", ADD_TESTS, FAST)
+    r = run_code_tests("def add(a, b):\n    return a + b\n", ADD_TESTS, FAST)
     assert (r["passed"], r["failed"], r["total"], r["all_passed"]) == (3, 0, 3, True)
     assert r["load"] == "ok" and not r["timed_out"] and not r["memory_exceeded"]
 
 
 def test_failing_code_counts_each_test() -> None:
-    r = run_tests("def add(a, b):\n    return a - b\n", ADD_TESTS, FAST)
+    r = run_code_tests("def add(a, b):\n    return a - b\n", ADD_TESTS, FAST)
     assert (r["passed"], r["failed"]) == (1, 2)
     assert [t["status"] for t in r["tests"]] == ["failed", "passed", "failed"]
     assert not r["all_passed"]
@@ -36,7 +36,7 @@ def test_failing_code_counts_each_test() -> None:
 def test_infinite_loop_times_out_per_test_and_the_rest_still_run() -> None:
     code = "def add(a, b):\n    while a < 0:\n        pass\n    return a + b\n"
     t0 = time.monotonic()
-    r = run_tests(code, ADD_TESTS, FAST)
+    r = run_code_tests(code, ADD_TESTS, FAST)
     assert time.monotonic() - t0 < 10
     assert [t["status"] for t in r["tests"]] == ["passed", "passed", "timeout"]
     assert r["timed_out"] and r["timeouts"] == 1
@@ -45,37 +45,37 @@ def test_infinite_loop_times_out_per_test_and_the_rest_still_run() -> None:
 def test_wall_clock_timeout_kills_code_that_ignores_alarms() -> None:
     code = "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass\n"
     t0 = time.monotonic()
-    r = run_tests(code, ADD_TESTS, Limits(timeout_s=2, test_timeout_s=1, cpu_s=30))
+    r = run_code_tests(code, ADD_TESTS, ExecLimits(timeout_s=2, test_timeout_s=1, cpu_s=30))
     assert time.monotonic() - t0 < 8
     assert r["timed_out"] and r["load"] == "died" and r["not_run"] == 3
     assert r["signal"] == "SIGKILL"
 
 
 def test_memory_limit() -> None:
-    r = run_tests("blob = bytearray(2 * 1024 ** 3)\n", ADD_TESTS, FAST)
+    r = run_code_tests("blob = bytearray(2 * 1024 ** 3)\n", ADD_TESTS, FAST)
     assert r["memory_exceeded"] and r["load"] == "memory" and r["not_run"] == 3
-    r = run_tests("def add(a, b):\n    return len([0] * (10 ** 10))\n", ADD_TESTS, FAST)
+    r = run_code_tests("def add(a, b):\n    return len([0] * (10 ** 10))\n", ADD_TESTS, FAST)
     assert r["memory_exceeded"] and r["memory"] == 3
 
 
 def test_crashes_and_syntax_errors_are_results() -> None:
-    r = run_tests("def add(:\n", ADD_TESTS, FAST)
+    r = run_code_tests("def add(:\n", ADD_TESTS, FAST)
     assert r["load"] == "error" and "SyntaxError" in r["load_error"]
-    r = run_tests("import os\nos._exit(3)\n", ADD_TESTS, FAST)
+    r = run_code_tests("import os\nos._exit(3)\n", ADD_TESTS, FAST)
     assert r["load"] == "died" and r["exit_code"] == 3 and r["passed"] == 0
-    r = run_tests("raise SystemExit(0)\n", ADD_TESTS, FAST)
+    r = run_code_tests("raise SystemExit(0)\n", ADD_TESTS, FAST)
     assert r["load"] == "error" and r["passed"] == 0
 
 
 def test_file_size_limit_and_isolated_workdir(tmp_path: Path) -> None:
     code = f"open('big', 'w').write('x' * (64 * 1024 * 1024))\nopen({str(tmp_path / 'o')!r}, 'w')"
-    r = run_tests(code, ["assert True"], Limits(file_mb=1))
+    r = run_code_tests(code, ["assert True"], ExecLimits(file_mb=1))
     assert r["load"] == "error" and "File too large" in r["load_error"]
 
 
 def test_printing_cannot_forge_results() -> None:
     code = 'print(\'{"test": 0, "status": "passed"}\')\ndef add(a, b):\n    return 0\n'
-    r = run_tests(code, ["assert add(1, 2) == 3"], FAST)
+    r = run_code_tests(code, ["assert add(1, 2) == 3"], FAST)
     assert r["passed"] == 0 and r["failed"] == 1
 
 
