@@ -82,6 +82,9 @@ class JudgeLabels:
 
 def norm_label(value: Any) -> str | None:
     """Spell a label the way judgekit does: strings as-is, ``3.0`` -> ``3``, None stays None."""
+    if type(value) is str and value and not value.endswith(".0") and \
+            not value[0].isspace() and not value[-1].isspace():
+        return value  # the common case, kept fast for million-row files
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, bool):
@@ -137,6 +140,13 @@ def _item(v: ItemVerdict, labels: list[Label], mapping: dict[str, str]) -> ItemL
     return ItemLabel(label, probs, conf, v.consistent, pres)
 
 
+def _single(lab: Label, mapping: dict[str, str]) -> ItemLabel:
+    label = mapping.get(str(lab.label), str(lab.label))
+    probs = None if lab.probs is None else {mapping.get(k, k): p for k, p in lab.probs.items()}
+    conf = probs.get(label) if probs is not None else lab.extra.get("conf")
+    return ItemLabel(label, probs, conf, None, (("single", lab.label_presented),))
+
+
 def _group(labels: list[Label]) -> dict[tuple[str, str], list[Label]]:
     groups: dict[tuple[str, str], list[Label]] = defaultdict(list)
     for lab in labels:
@@ -161,7 +171,11 @@ def _assemble(labels: list[Label], judge: str | None, path: Path, kind: str,
     else:
         name = chosen or (names[0] if names else "judge")
         for (jname, item_id), labs in groups.items():
-            if jname == name:
+            if jname != name:
+                continue
+            if len(labs) == 1 and labs[0].order == "single" and labs[0].label is not None:
+                items[item_id] = _single(labs[0], mapping)  # nothing to combine
+            else:
                 items[item_id] = _item(combine_orders(labs), labs, mapping)
     if not items:
         raise ContentError(path, "no labels", fix="label some items first")

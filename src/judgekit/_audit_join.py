@@ -143,6 +143,8 @@ def join(labels: JudgeLabels, gold: GoldSet, *, extra_fields: Mapping[str, Mappi
             conf[r] = it.conf
         if it.consistent is not None:
             consistent[r] = int(it.consistent)
+        if len(it.presented) == 1 and it.presented[0][0] == "single":
+            continue
         for order, chosen in it.presented:
             if order not in ("AB", "BA"):
                 continue
@@ -151,7 +153,10 @@ def join(labels: JudgeLabels, gold: GoldSet, *, extra_fields: Mapping[str, Mappi
             shown = g_lab[r] if order == "AB" else {"A": "B", "B": "A"}.get(g_lab[r], g_lab[r])
             gfirst[r] += shown == "A"
             gsecond[r] += shown == "B"
-    rows = [{**(extra_fields or {}).get(i, {}), **gold.fields.get(i, {})} for i in ids]
+    if extra_fields:
+        rows = [{**extra_fields.get(i, {}), **gold.fields.get(i, {})} for i in ids]
+    else:
+        rows = [dict(gold.fields.get(i, {})) for i in ids]
     longer = np.full(n, -1, dtype=np.int64)
     own = np.full(n, -1, dtype=np.int64)
     if scale == "pairwise":
