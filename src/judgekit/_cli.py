@@ -15,8 +15,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from judgekit._backend import make_backend
-from judgekit._cli_audit import audit
 from judgekit._check import check
+from judgekit._cli_audit import audit
 from judgekit._domains import discover, get_domain
 from judgekit._errors import JudgekitError
 from judgekit._export import export_jsonl
