@@ -1,20 +1,25 @@
+
 """Code review with execution: the limited subprocess, the code/exec checker, and a real
 ``judgekit run`` that stores both the judge's verdict and the execution result on each label."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import JK, MakeSuite
 from judgekit import FakeBackend, ReferenceNotFound, check, load_suite, open_store, run_suite
 from judgekit._checkers import checked, resolve_checker
 from judgekit._codeexec import ExecLimits, exec_checker, extract_code, run_code_tests
 from judgekit._types import Label
+
+JK = Callable[..., subprocess.CompletedProcess[str]]
+MakeSuite = Callable[..., Path]
 
 ADD_TESTS = ["assert add(1, 2) == 3", "assert add(0, 0) == 0", "assert add(-1, 1) == 0"]
 FAST = ExecLimits(timeout_s=20, test_timeout_s=1, cpu_s=10, memory_mb=256)

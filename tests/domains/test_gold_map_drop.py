@@ -1,11 +1,16 @@
+
 """``gold_map`` values mapped to ``~`` are dropped (DICES' 'unsure'); unmapped ones still fail."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
-from conftest import MakeSuite
 from judgekit import ContentError, load_suite
+
+MakeSuite = Callable[..., Path]
 
 ROWS = [
     {"id": "a", "prompt": "p", "response": "r", "gold": "safe",

@@ -1,3 +1,4 @@
+
 """``judgekit new-domain``: the scaffolded plugin pip-installs and checks clean."""
 
 from __future__ import annotations
@@ -5,13 +6,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import JK
 from judgekit import ContentError
 from judgekit._scaffold import new_domain
+
+JK = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def test_rejects_bad_names_installed_domains_and_full_folders(tmp_path: Path) -> None:
