@@ -110,6 +110,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--max-gen", type=int, default=256, help="generative token budget")
     parser.add_argument("--rounds", type=int, default=2, help="alternating timed rounds")
+    parser.add_argument("--heavy-items", type=int, default=16,
+                        help="items (x2 orders) of the prefix caching on/off comparison")
     args = parser.parse_args()
     from vllm import SamplingParams
 
@@ -154,7 +156,8 @@ def main() -> None:
     parsed = sum(bool(re.search(r"\[RESULT\]\s*(A|B|tie)\b", o.outputs[0].text))
                  for o in gen_out)
 
-    heavy, n_principles = heavy_suite(suite)
+    heavy, n_principles = heavy_suite(dataclasses.replace(suite, items=items[:args.heavy_items]))
+    n_heavy = 2 * len(heavy.items)
     heavy_prompt = len(engine.tokenizer.encode(heavy.renderer.system_message()))
     on_s = judgekit_pass(engine, heavy, tmp / "heavy-on", args.batch_size)
     engine.close()
@@ -192,8 +195,10 @@ def main() -> None:
         (f"generative protocol ([RESULT] X), mean {sum(gen_tokens) / n:.0f} tokens generated",
          gen_s, n / gen_s, f"judgekit {gen_s / jk_s:.1f}x faster (target >= 2); "
          f"{parsed}/{n} parseable"),
-        ("constitution-heavy suite, prefix caching on", on_s, n / on_s, ""),
-        ("constitution-heavy suite, prefix caching off", off_s, n / off_s,
+        (f"constitution-heavy suite ({n_heavy} prompts), prefix caching on", on_s,
+         n_heavy / on_s, ""),
+        (f"constitution-heavy suite ({n_heavy} prompts), prefix caching off", off_s,
+         n_heavy / off_s,
          f"caching {off_s / on_s:.1f}x faster (target >= 2)"),
     ]
     width = max(len(r[0]) for r in rows)
