@@ -127,7 +127,7 @@ def run(
     fake_options = {"latency": latency} if latency else {}
     if any(s.split(":")[0] in {"vllm", "embedded"} for s in specs):
         # vLLM reads this when imported; a user's own setting wins (configures vLLM only)
-        os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
+        os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
     embedded_options: dict[str, Any] = {"notify": lambda m: err.print(f"[bold]{m}[/]")}
     if model_dir:
         embedded_options["model_dir"] = model_dir
