@@ -108,6 +108,8 @@ class VLLMBackend:
         self._describe = {"kind": "vllm", "cpu": cpu,
                           **{k: v for k, v in options.items() if k != "model"},
                           "model_path": model}
+        if cpu:
+            self._describe["cpu_env"] = {k: os.environ[k] for k in _cpu_env(kv_cache_gib)}
         try:
             self.llm = LLM(**options)
         except Exception as exc:  # vLLM raises many types; one clear message for all
