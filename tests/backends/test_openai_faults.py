@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from judgekit import Message, Request, Sampling, Store, load_suite, make_backend, run_suite
+from judgekit import Message, Request, Sampling, Store, make_backend, run_suite
 from judgekit._backends.openai import OpenAIBackend
 
 PAIR = Sampling(mode="verdict", labels=("A", "B", "tie"))
@@ -137,10 +137,10 @@ def _labels_ok(run: Path, n: int) -> None:
 
 
 @pytest.mark.engine
-def test_injected_500s_then_success(fault_proxy: Any, pandalm_suite: Path, gold_root: Path,
+def test_injected_500s_then_success(fault_proxy: Any, distinct_suite: Any,
                                     tmp_path: Path) -> None:
     fault_proxy.plan = lambda attempt, hit: "500" if attempt == 1 else "ok"
-    suite = load_suite(str(pandalm_suite), gold_root=gold_root, limit=4)
+    suite = distinct_suite(4)
     backend = make_backend("openai:smollm2", base_url=fault_proxy.base_url, backoff=0.01,
                            max_attempts=3, concurrency=4)
     summary = run_suite(suite, [backend], tmp_path / "run", batch_size=8)
@@ -152,13 +152,13 @@ def test_injected_500s_then_success(fault_proxy: Any, pandalm_suite: Path, gold_
 
 @pytest.mark.engine
 def test_persistent_5xx_bounded_then_resume_completes(fault_proxy: Any, vllm_server: Any,
-                                                     pandalm_suite: Path, gold_root: Path,
+                                                     distinct_suite: Any,
                                                      tmp_path: Path) -> None:
     # requests 2, 4, 6, 8 meet a server that answers 503 forever; request 3 a dropped
     # connection forever; the others go through
     fault_proxy.plan = lambda attempt, index: "503" if index % 2 == 0 else (
         "drop" if index == 3 else "ok")
-    suite = load_suite(str(pandalm_suite), gold_root=gold_root, limit=4)
+    suite = distinct_suite(4)
     backend = make_backend("openai:smollm2", base_url=fault_proxy.base_url, backoff=0.01,
                            max_attempts=2, concurrency=1)
     run = tmp_path / "run"
@@ -184,10 +184,9 @@ def test_persistent_5xx_bounded_then_resume_completes(fault_proxy: Any, vllm_ser
 
 
 @pytest.mark.engine
-def test_timeouts_are_retried(fault_proxy: Any, pandalm_suite: Path, gold_root: Path,
-                              tmp_path: Path) -> None:
+def test_timeouts_are_retried(fault_proxy: Any, distinct_suite: Any, tmp_path: Path) -> None:
     fault_proxy.plan = lambda attempt, hit: "sleep:6" if attempt == 1 else "ok"
-    suite = load_suite(str(pandalm_suite), gold_root=gold_root, limit=2)
+    suite = distinct_suite(2)
     backend = make_backend("openai:smollm2", base_url=fault_proxy.base_url, backoff=0.01,
                            max_attempts=3, concurrency=4, timeout=3.0)
     summary = run_suite(suite, [backend], tmp_path / "run")
@@ -198,9 +197,9 @@ def test_timeouts_are_retried(fault_proxy: Any, pandalm_suite: Path, gold_root: 
 
 
 @pytest.mark.engine
-def test_server_killed_mid_run_and_restarted(vllm_server: Any, pandalm_suite: Path,
-                                             gold_root: Path, tmp_path: Path) -> None:
-    suite = load_suite(str(pandalm_suite), gold_root=gold_root)
+def test_server_killed_mid_run_and_restarted(vllm_server: Any, distinct_suite: Any,
+                                             tmp_path: Path) -> None:
+    suite = distinct_suite(8)
     n = 2 * len(suite.items)
     backend = make_backend("openai:smollm2", base_url=vllm_server.base_url, backoff=0.05,
                            max_attempts=3, concurrency=2)
