@@ -30,6 +30,7 @@ from judgekit._errors import (
 from judgekit._export import export_jsonl, open_store
 from judgekit._model import ensure_embedded_model
 from judgekit._parse import parse
+from judgekit._reparse import ReparseSummary, reparse
 from judgekit._run import RunSummary, read_manifest, run_suite
 from judgekit._scaffold import new_domain
 from judgekit._schema import Constitution, Criterion, Principle, Rubric, Suite
@@ -67,6 +68,7 @@ __all__ = [
     "PreferenceStats",
     "Principle",
     "ReferenceNotFound",
+    "ReparseSummary",
     "Request",
     "Rubric",
     "RunError",
@@ -97,6 +99,7 @@ __all__ = [
     "parse",
     "preference_records",
     "read_manifest",
+    "reparse",
     "run_code_tests",
     "run_suite",
 ]

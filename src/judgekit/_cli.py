@@ -20,6 +20,7 @@ from judgekit._cli_audit import audit
 from judgekit._domains import discover, get_domain
 from judgekit._errors import JudgekitError
 from judgekit._export import export_jsonl
+from judgekit._reparse import reparse
 from judgekit._run import run_suite
 from judgekit._suite import load_suite
 
@@ -224,6 +225,18 @@ def _export_preferences(run_dir: Path, format: str, output: Path | None,
             stats = export_preferences(run_dir, fh, format=format, **options)
     err.print(f"wrote {stats.written} {format} records{f' to {output}' if output else ''}; "
               f"left out: {describe_drops(stats)}")
+
+
+@app.command("reparse")
+@friendly
+def reparse_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory.")],
+) -> None:
+    """Re-parse a run's stored raw outputs with the current parser; no model is called."""
+    summary = reparse(run_dir)
+    out.print(f"{run_dir}: {summary.labels} labels, {summary.changed} changed, "
+              f"{summary.uncached} without a stored output (rerun to judge them), "
+              f"{summary.errors} errors")
 
 
 @app.command("check")

@@ -99,7 +99,7 @@ def run_suite(
     system = suite.renderer.system_message()
     requests = [r for item in suite.items for r in suite.renderer.requests(item, system)]
     out.mkdir(parents=True, exist_ok=True)
-    with _locked(out):
+    with locked(out):
         manifest = _start_manifest(suite, backends, out)
         values = suite.rubric.label_values() if suite.rubric.kind == "pointwise" else None
         checker = (resolve_checker(suite.spec.checker, suite.domain.name, origin=suite.path)
@@ -168,6 +168,8 @@ def _start_manifest(suite: LoadedSuite, backends: Sequence[Backend], out: Path) 
         "sources_sha256": suite.sources,
         "rubric_kind": suite.rubric.kind,
         "labels": list(suite.rubric.labels),
+        "label_values": (suite.rubric.label_values() if suite.rubric.kind == "pointwise"
+                         else None),
         "sampling": suite.renderer.sampling.to_dict(),
         "judges": [{"model": b.model, **b.describe()} for b in backends],
         "items": len(suite.items),
@@ -190,7 +192,8 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 
 @contextmanager
-def _locked(out: Path) -> Iterator[None]:
+def locked(out: Path) -> Iterator[None]:
+    """Hold the run directory's exclusive lock, or fail if another process holds it."""
     fh = open(out / ".lock", "w")
     try:
         try:
