@@ -118,6 +118,90 @@ def audit(
         ContentError: Unreadable labels or gold, or no item in common.
 
     """
+    fast = None
+    if not isinstance(labels, JudgeLabels) and isinstance(gold, (str, Path)):
+        fast = _columnar(Path(labels), Path(gold), columns or LabelColumns(), judge,
+                         label_map or {}, gold_id_col, gold_col, annotators_col, gold_map or {},
+                         slices, scale, judge_family, model_columns)
+    if fast is not None:
+        data, inputs = fast
+    else:
+        data, inputs = _by_rows(
+            labels, gold, columns=columns, judge=judge, label_map=label_map,
+            gold_id_col=gold_id_col, gold_col=gold_col, annotators_col=annotators_col,
+            gold_map=gold_map, slices=slices, scale=scale, judge_family=judge_family,
+            model_columns=model_columns, gold_root=gold_root)
+    report = build_report(data, Bootstrap(replicates, seed), judge_family=judge_family,
+                          max_slice_values=max_slice_values)
+    report.data["inputs"] = inputs
+    return report
+
+
+def _choose(keys: set[str], suite_slices: Sequence[str], slices: Sequence[str] | None,
+            model_columns: Sequence[str] | None) -> tuple[list[str], Sequence[str]]:
+    """Slice columns and response-model columns: as given, else the ones the gold has."""
+    chosen = list(slices) if slices is not None else \
+        [c for c in (*DEFAULT_SLICES, *suite_slices) if c in keys]
+    if model_columns is None:
+        pair = next((p for p in MODEL_COLUMNS if set(p) <= keys), None)
+        model_columns = pair or (("response_model",) if "response_model" in keys else ())
+    return list(dict.fromkeys(chosen)), model_columns
+
+
+def _inputs(labels: tuple[str, str, str], gold: tuple[str, str, str | None],
+            slices: list[str], model_columns: Sequence[str]) -> dict[str, Any]:
+    return {
+        "labels": dict(zip(("source", "kind", "judge"), labels, strict=True)),
+        "gold": dict(zip(("source", "label_column", "annotators_column"), gold, strict=True)),
+        "slices": slices, "model_columns": list(model_columns),
+    }
+
+
+def _columnar(labels: Path, gold: Path, columns: LabelColumns, judge: str | None,
+              label_map: Mapping[str, str], gold_id_col: str, gold_col: str | None,
+              annotators_col: str | None, gold_map: Mapping[str, str],
+              slices: Sequence[str] | None, scale: str | None, judge_family: str | None,
+              model_columns: Sequence[str] | None) -> tuple[AuditData, dict[str, Any]] | None:
+    """Labels and gold files read and joined column by column (pyarrow), or None.
+
+    None whenever the row readers must read them (no pyarrow, a run directory, anything the
+    columnar readers cannot reproduce exactly, any error to report): same data either way.
+    """
+    if labels.is_dir():
+        return None
+    try:
+        import pyarrow as pa
+    except ModuleNotFoundError:
+        return None
+    from judgekit._audit_columns import column_gold, column_labels
+    from judgekit._audit_fastjoin import join_columns
+
+    try:
+        lab = column_labels(labels, columns, judge, label_map)
+        gs = None if lab is None else column_gold(
+            gold, id_col=gold_id_col, label_col=gold_col, annotators_col=annotators_col,
+            mapping=gold_map)
+        if lab is None or gs is None:
+            return None
+        chosen, models = _choose(set(gs.first_keys), (), slices, model_columns)
+        data = join_columns(lab, gs, slices=chosen, scale=scale, judge_family=judge_family,
+                            model_columns=models)
+    except pa.ArrowException:
+        return None
+    if data is None:
+        return None
+    return data, _inputs((lab.source, "file", lab.judge),
+                         (gs.source, gs.label_column, gs.annotators_column), chosen, models)
+
+
+def _by_rows(labels: Path | JudgeLabels, gold: Path | GoldSet | None, *,
+             columns: LabelColumns | None, judge: str | None,
+             label_map: Mapping[str, str] | None, gold_id_col: str, gold_col: str | None,
+             annotators_col: str | None, gold_map: Mapping[str, str] | None,
+             slices: Sequence[str] | None, scale: str | None, judge_family: str | None,
+             model_columns: Sequence[str] | None,
+             gold_root: Path | None) -> tuple[AuditData, dict[str, Any]]:
+    """Labels and gold read row by row (every input kind; the reference for the fast path)."""
     lab = labels if isinstance(labels, JudgeLabels) else read_labels(
         Path(labels), columns, judge=judge, label_map=label_map)
     if isinstance(gold, GoldSet):
@@ -133,26 +217,14 @@ def audit(
     extra = suite_fields(lab.suite_path, gold_root) if lab.kind == "run" else {}
     first = next(iter(gs.fields.values()), {})
     keys = set(first) | set(next(iter(extra.values()), {}))
-    chosen_slices = list(slices) if slices is not None else \
-        [c for c in (*DEFAULT_SLICES, *gs.slices) if c in keys]
-    chosen_slices = list(dict.fromkeys(chosen_slices))
-    if model_columns is None:
-        pair = next((p for p in MODEL_COLUMNS if set(p) <= keys), None)
-        model_columns = pair or (("response_model",) if "response_model" in keys else ())
-    data = join(lab, gs, extra_fields=extra, slices=chosen_slices, scale=scale,
-                judge_family=judge_family, model_columns=model_columns)
+    chosen, models = _choose(keys, gs.slices, slices, model_columns)
+    data = join(lab, gs, extra_fields=extra, slices=chosen, scale=scale,
+                judge_family=judge_family, model_columns=models)
     if not data.ids:
         raise ContentError(lab.source, f"no item id in common with the gold ({gs.source})",
                            fix="check that both use the same ids (map with --id-col)")
-    report = build_report(data, Bootstrap(replicates, seed), judge_family=judge_family,
-                          max_slice_values=max_slice_values)
-    report.data["inputs"] = {
-        "labels": {"source": lab.source, "kind": lab.kind, "judge": lab.judge},
-        "gold": {"source": gs.source, "label_column": gs.label_column,
-                 "annotators_column": gs.annotators_column},
-        "slices": chosen_slices, "model_columns": list(model_columns),
-    }
-    return report
+    return data, _inputs((lab.source, lab.kind, lab.judge),
+                         (gs.source, gs.label_column, gs.annotators_column), chosen, models)
 
 
 def build_report(d: AuditData, boot: Bootstrap, *, judge_family: str | None = None,
