@@ -29,6 +29,8 @@ Array = NDArray[Any]
 _NEEDS_NORM = r"^$|^[^!-~]|[^!-~]$|\.0$"
 _JSON_NUMBER = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"
 _CSV_FIELD_LIMIT = csv.field_size_limit()
+_JSON_BLOCK = 1 << 24
+"""Bytes per pyarrow JSON block: a line must fit in one (gold rows with long texts do)."""
 # Line breaks of str.splitlines beyond ASCII controls (those are checked apart).
 _SPLITLINES_EXTRA = (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
 
@@ -133,7 +135,8 @@ def _jsonl(data: bytes) -> Table | None:
     first = json.loads(line)
     if not isinstance(first, dict) or len(first) == 0:
         return None
-    table = pjson.read_json(pa.BufferReader(data))
+    table = pjson.read_json(pa.BufferReader(data),
+                            read_options=pjson.ReadOptions(block_size=_JSON_BLOCK))
     return Table(table, list(first), all_keys=False)
 
 

@@ -271,3 +271,13 @@ def test_without_pyarrow_the_row_readers_run(tmp_path: Path, gold_file: Any) -> 
     assert res.returncode == 0, res.stderr
     slow = json.loads((tmp_path / "rows" / "report.json").read_text(encoding="utf-8"))
     assert stable(fast.data) == stable(json.loads(fast.to_json())) == stable(slow)
+
+
+def test_long_gold_rows_stay_columnar(tmp_path: Path) -> None:
+    gold = write_jsonl(tmp_path / "gold.jsonl", [
+        {"id": f"i{i}", "human_label": "AB"[i % 2], "response_a": "x" * (3_000_000 * (i == 1)),
+         "response_b": "y" * 10} for i in range(4)])
+    labels = tmp_path / "labels.csv"
+    labels.write_text("id,verdict\n" + "".join(f"i{i},A\n" for i in range(4)), encoding="utf-8")
+    d = assert_same(labels, gold)
+    assert list(d.longer) == [1, 0, 1, 1]
