@@ -1,9 +1,11 @@
 """Audit a judge against human gold: one call from labels + gold to a versioned report.
 
 ``audit(labels, gold)`` reads both (:mod:`judgekit._audit_io`, :mod:`judgekit._audit_gold`),
-joins them (:mod:`judgekit._audit_join`) and assembles the report: coverage, agreement with
-95% bootstrap CIs, confusion matrix, the human ceiling, slices, bias and calibration. The
-report's JSON layout is documented in ``docs/report-schema.md``; :data:`SCHEMA_VERSION` changes
+joins them (:mod:`judgekit._audit_join`) and assembles the report. Label and gold files are
+read and joined column by column with pyarrow when they can be (:mod:`judgekit._audit_columns`,
+:mod:`judgekit._audit_fastjoin`; same data, a million labels in seconds), else row by row. The
+report holds coverage, agreement with 95% bootstrap CIs, confusion matrix, the human ceiling,
+slices, bias and calibration. The report's JSON layout is documented in ``docs/report-schema.md``; :data:`SCHEMA_VERSION` changes
 whenever a field is renamed or removed. Missing data never fails an audit: a section that
 cannot be computed says ``"available": false`` and why.
 """

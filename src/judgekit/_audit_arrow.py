@@ -79,7 +79,8 @@ def read_table(path: Path) -> Table | None:
         if suffix not in (".csv", ".jsonl"):
             return None
         data = path.read_bytes()
-        data.decode("utf-8")
+        if int(np.frombuffer(data, np.uint8).max(initial=0)) >= 0x80:
+            data.decode("utf-8")  # the row reader's UTF-8 check (ASCII always passes)
         if data.startswith(b"\xef\xbb\xbf"):
             return None  # a BOM: the row reader keeps it in the first key
         return _csv(data) if suffix == ".csv" else _jsonl(data)
