@@ -5,9 +5,10 @@ joins them (:mod:`judgekit._audit_join`) and assembles the report. Label and gol
 read and joined column by column with pyarrow when they can be (:mod:`judgekit._audit_columns`,
 :mod:`judgekit._audit_fastjoin`; same data, a million labels in seconds), else row by row. The
 report holds coverage, agreement with 95% bootstrap CIs, confusion matrix, the human ceiling,
-slices, bias and calibration. The report's JSON layout is documented in ``docs/report-schema.md``; :data:`SCHEMA_VERSION` changes
-whenever a field is renamed or removed. Missing data never fails an audit: a section that
-cannot be computed says ``"available": false`` and why.
+slices, bias and calibration. The report's JSON layout is documented in
+``docs/report-schema.md``; :data:`SCHEMA_VERSION` changes whenever a field is renamed or
+removed. Missing data never fails an audit: a section that cannot be computed says
+``"available": false`` and why.
 """
 
 from __future__ import annotations
