@@ -136,8 +136,14 @@ def _jsonl(data: bytes) -> Table | None:
     first = json.loads(line)
     if not isinstance(first, dict) or len(first) == 0:
         return None
-    table = pjson.read_json(pa.BufferReader(data),
-                            read_options=pjson.ReadOptions(block_size=_JSON_BLOCK))
+    options = pjson.ReadOptions(block_size=_JSON_BLOCK)
+    table = pjson.read_json(pa.BufferReader(data), read_options=options)
+    dates = [f.name for f in table.schema if pa.types.is_timestamp(f.type)]
+    if dates:  # pyarrow reads date-like strings as timestamps: read them again as text
+        schema = pa.schema([pa.field(name, pa.string()) for name in dates])
+        table = pjson.read_json(pa.BufferReader(data), read_options=options,
+                                parse_options=pjson.ParseOptions(
+                                    explicit_schema=schema, unexpected_field_behavior="infer"))
     return Table(table, list(first), all_keys=False)
 
 

@@ -170,7 +170,8 @@ def test_tricky_values_match_the_row_readers(tmp_path: Path) -> None:
          "response_a": "a", "response_b": "bb", "model_a": "llama", "model_b": "gpt-4",
          "n": 4},
         {"id": 4, "human_label": "tie", "annotator_labels": None, "tags": None},
-        {"id": 5, "human_label": "A", "tags": ["", "z"], "model_a": "", "model_b": "x"},
+        {"id": 5, "human_label": "A", "tags": ["", "z"], "model_a": "", "model_b": "x",
+         "date": "2024-05-01"},
     ])
     labels = write_jsonl(tmp_path / "labels.jsonl", [
         {"id": "1", "verdict": "A", "p": 1}, {"id": " 3", "verdict": "tie", "p": 0.25},
@@ -178,11 +179,12 @@ def test_tricky_values_match_the_row_readers(tmp_path: Path) -> None:
         {"id": "9", "verdict": "A"},
     ])
     d = assert_same(labels, gold, columns=LabelColumns(prob="p"), judge_family="gpt",
-                    slices=["tags", "n", "missing"])
+                    slices=["tags", "n", "missing", "date"])
     assert d.ids == ["1", "3", "4", "5"] and d.coverage["labels_without_gold"] == 1
     assert d.annotators is not None and d.annotators.shape == (4, 2)
     assert set(d.slices["tags"]) == {"x", "y", "z", ""} and list(d.own[:2]) == [0, 1]
     assert list(d.judge) == [0, 2, -1, 1] and np.isnan(d.conf[2:]).all()
+    assert list(d.slices["date"]) == ["2024-05-01"]  # text, not a timestamp
 
 
 @pytest.mark.parametrize(("labels_text", "suffix"), [
