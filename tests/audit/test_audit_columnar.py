@@ -283,3 +283,20 @@ def test_long_gold_rows_stay_columnar(tmp_path: Path) -> None:
     labels.write_text("id,verdict\n" + "".join(f"i{i},A\n" for i in range(4)), encoding="utf-8")
     d = assert_same(labels, gold)
     assert list(d.longer) == [1, 0, 1, 1]
+
+
+def test_parquet_labels_and_gold(tmp_path: Path, gold_file: Any) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = read_jsonl(gold_file("conala-human-grades"))
+    gold = tmp_path / "gold.parquet"
+    pq.write_table(pa.Table.from_pylist([
+        {k: r[k] for k in ("id", "domain", "human_score", "annotator_scores", "response_model")}
+        for r in rows]), gold)
+    labels = tmp_path / "labels.parquet"
+    picked = noisy_labels(rows, "human_score", ["0", "1", "2", "3", "4"], 0.3)
+    pq.write_table(pa.Table.from_pylist([{**r, "verdict": int(r["verdict"])} for r in picked]),
+                   labels)
+    d = assert_same(labels, gold, columns=LabelColumns(prob="p"), judge_family="baseline")
+    assert d.scale == "ordinal" and d.annotators is not None and (d.own == 1).any()
