@@ -90,10 +90,16 @@ def parse(completion: Completion, sampling: Sampling,
     else:
         return Verdict(label=None, error=f"unreadable verdict {completion.text[:80]!r}; "
                        f"expected one of {list(labels)}")
+    return _verdict(label, probs, values)
+
+
+def _verdict(label: str, probs: dict[str, float] | None,
+             values: Mapping[str, float] | None, rationale: str | None = None) -> Verdict:
+    """A read verdict; its score is the expected score, else the label's own value."""
     score = expected_score(probs, values)
     if score is None and values is not None:
         score = values[label]
-    return Verdict(label=label, probs=probs, score=score)
+    return Verdict(label=label, probs=probs, score=score, rationale=rationale)
 
 
 def _parse_rationale(completion: Completion, sampling: Sampling,
@@ -112,14 +118,9 @@ def _parse_rationale(completion: Completion, sampling: Sampling,
     if label not in labels:
         return Verdict(label=None, rationale=rationale,
                        error=f"verdict {label!r} is not one of {list(labels)}")
-    probs = None
     pos = _verdict_position(completion)
-    if pos is not None:
-        probs = label_probs(completion.top_logprobs[pos], labels)
-    score = expected_score(probs, values)
-    if score is None and values is not None:
-        score = values[label]
-    return Verdict(label=label, probs=probs, score=score, rationale=rationale)
+    probs = label_probs(completion.top_logprobs[pos], labels) if pos is not None else None
+    return _verdict(label, probs, values, rationale)
 
 
 def _verdict_position(completion: Completion) -> int | None:
@@ -133,7 +134,7 @@ def _verdict_position(completion: Completion) -> int | None:
     start = text.find('"', text.find(":", key) + 1) + 1
     offset = 0
     for i, tok in enumerate(completion.tokens):
-        if offset + len(tok) > start or (offset >= start and tok.strip()):
+        if offset + len(tok) > start:
             return i
         offset += len(tok)
     return None
