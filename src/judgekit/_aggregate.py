@@ -52,6 +52,11 @@ class ItemVerdict:
         return None if self.probs is None else float(self.probs.get(label, 0.0))
 
 
+def _dist(label: str | None, probs: Mapping[str, float] | None) -> dict[str, float]:
+    """A judgment's distribution: its probabilities, else its label as a one-hot."""
+    return dict(probs) if probs is not None else {str(label): 1.0}
+
+
 def _mean(dists: Sequence[Mapping[str, float]]) -> dict[str, float]:
     keys = sorted({k for d in dists for k in d})
     return {k: sum(d.get(k, 0.0) for d in dists) / len(dists) for k in keys}
@@ -74,8 +79,7 @@ def combine_orders(labels: Sequence[Label], tie_margin: float = 0.0) -> ItemVerd
     if not ok:
         return ItemVerdict(first.item_id, first.judge, None, None, None, None, 0, errors,
                            rationales)
-    dists = [dict(lab.probs) if lab.probs is not None else {str(lab.label): 1.0} for lab in ok]
-    probs = _mean(dists)
+    probs = _mean([_dist(lab.label, lab.probs) for lab in ok])
     has_probs = any(lab.probs is not None for lab in ok)
     scores = [lab.score for lab in ok if lab.score is not None]
     consistent = None
@@ -117,8 +121,7 @@ def panel(verdicts: Iterable[ItemVerdict], *, how: str = "mean",
             out.append(ItemVerdict(item_id, "panel", None, None, None, None, 0,
                                    tuple(e for v in vs for e in v.errors), members=members))
             continue
-        probs = _mean([dict(v.probs) if v.probs is not None else {str(v.label): 1.0}
-                       for v in ok])
+        probs = _mean([_dist(v.label, v.probs) for v in ok])
         if how == "mean":
             label = _decide(probs, tie_margin)
         else:
