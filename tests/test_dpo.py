@@ -149,6 +149,23 @@ def test_changed_items_are_refused(make_suite: Any, tmp_path: Path) -> None:
         preference_records(tmp_path / "run")
 
 
+def test_items_moved_to_another_file_are_checked_by_content(make_suite: Any,
+                                                           tmp_path: Path) -> None:
+    path = make_suite(ROWS)
+    run_suite(load_suite(str(path)), [Scripted()], tmp_path / "run")
+    items = path.parent / "items.jsonl"
+    # the same texts elsewhere export fine; other texts elsewhere are refused, even though the
+    # file the run recorded is still there unchanged
+    (path.parent / "same.jsonl").write_bytes(items.read_bytes())
+    path.write_text(path.read_text().replace("items.jsonl", "same.jsonl"), encoding="utf-8")
+    assert preference_records(tmp_path / "run")[0]
+    (path.parent / "other.jsonl").write_text(
+        items.read_text().replace('"Lima"', '"Cusco"'), encoding="utf-8")
+    path.write_text(path.read_text().replace("same.jsonl", "other.jsonl"), encoding="utf-8")
+    with pytest.raises(RunError, match="changed since the run"):
+        preference_records(tmp_path / "run")
+
+
 def test_pointwise_runs_are_refused(tmp_path: Path) -> None:
     from judgekit import FakeBackend
 

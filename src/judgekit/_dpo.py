@@ -21,11 +21,10 @@ is chosen. Then:
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -53,8 +52,7 @@ class PreferenceStats:
     dropped: Counter[str] = field(default_factory=Counter)
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+_DATA_SUFFIXES = frozenset({".jsonl", ".csv", ".parquet"})
 
 
 def load_run_suite(run_dir: Path, gold_root: Path | None = None) -> LoadedSuite:
@@ -68,10 +66,12 @@ def load_run_suite(run_dir: Path, gold_root: Path | None = None) -> LoadedSuite:
     ref = manifest.get("suite_path") or manifest["suite"]
     suite = load_suite(str(ref), gold_root=gold_root)
     recorded: dict[str, str] = manifest.get("sources_sha256") or {}
-    for path, sha in recorded.items():
-        p = Path(path)
-        if p.suffix in {".jsonl", ".csv", ".parquet"} and p.is_file() and _sha(p) != sha:
-            raise RunError(f"{p} changed since the run in {run_dir} (sha256 differs): the "
+    judged = {sha for path, sha in recorded.items() if Path(path).suffix in _DATA_SUFFIXES}
+    # the files just loaded (hashed by load_suite) must be ones the run judged, wherever they
+    # lie now: a recorded path that is no longer the one loaded proves nothing about the texts
+    for path, sha in suite.sources.items():
+        if judged and Path(path).suffix in _DATA_SUFFIXES and sha not in judged:
+            raise RunError(f"{path} changed since the run in {run_dir} (sha256 differs): the "
                            "exported texts would not be the ones judged; re-run the suite")
     if suite.rubric.kind != "pairwise":
         raise RunError(f"{run_dir} is a {suite.rubric.kind} run; preference export needs a "
@@ -92,9 +92,8 @@ def _verdicts(run_dir: Path, judge: str | None, tie_margin: float) -> list[ItemV
     consistent: dict[str, bool] = {}
     for v in per_judge:
         consistent[v.item_id] = consistent.get(v.item_id, True) and v.consistent is True
-    return [ItemVerdict(v.item_id, "panel:" + "+".join(judges), v.label, v.probs, v.score,
-                        consistent.get(v.item_id), v.orders, v.errors, members=v.members)
-            for v in combined]
+    name = "panel:" + "+".join(judges)
+    return [replace(v, judge=name, consistent=consistent.get(v.item_id)) for v in combined]
 
 
 def p_a_better(probs: dict[str, float]) -> float:
