@@ -47,6 +47,22 @@ def test_provider_exception_becomes_an_errored_completion() -> None:
     assert [c.error for c in comps] == ["langchain: ConnectionError: provider unreachable"] * 2
 
 
+def test_openai_style_logprobs_are_read_and_none_are_made_up() -> None:
+    from langchain_core.messages import AIMessage
+
+    from judgekit._backends.langchain import to_completion
+
+    meta = {"logprobs": {"content": [
+        {"token": "A", "logprob": -0.2,
+         "top_logprobs": [{"token": "A", "logprob": -0.2}, {"token": "B", "logprob": -1.8}]},
+        {"token": "x", "logprob": -0.5, "top_logprobs": []},
+        {"token": "y"},
+    ]}}
+    comp = to_completion(AIMessage(content="Axy", response_metadata=meta))
+    assert comp.tokens == ("A", "x", "y")
+    assert comp.top_logprobs == ({"A": -0.2, "B": -1.8}, {"x": -0.5}, {})
+
+
 def test_spec_errors_are_clear() -> None:
     with pytest.raises(BackendError, match="PROVIDER:MODEL"):
         from_spec("gpt-4o")

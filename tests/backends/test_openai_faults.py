@@ -115,6 +115,20 @@ def test_malformed_answers_are_explicit_errors_not_retried() -> None:
     assert calls["n"] == 2
 
 
+def test_request_errors_that_are_not_retried_stay_with_their_request() -> None:
+    def handler(req: httpx.Request) -> httpx.Response:
+        if b"Item 1" in req.content:
+            raise httpx.DecodingError("broken gzip body", request=req)
+        return httpx.Response(200, json=_ok(["A", "B"]))
+
+    backend = _backend(handler)
+    comps = backend.complete([_request(i) for i in range(3)])
+    backend.close()
+    assert [c.text for c in comps] == ["A", "", "A"]
+    assert comps[1].error == "openai: DecodingError: broken gzip body"
+    assert backend.attempts == 3  # not retried
+
+
 def test_openai_spec_needs_base_url() -> None:
     from judgekit import BackendError
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from judgekit._backends._shared import verdict_schema
+from judgekit._backends._shared import openai_logprobs, verdict_schema
 from judgekit._errors import BackendError
 from judgekit._types import Completion, Request
 
@@ -79,18 +79,18 @@ class LangChainBackend:
         """Judge a batch with ``batch`` (one bound model per distinct set of call options)."""
         if not requests:
             return []
-        groups: dict[str, list[int]] = {}
+        groups: dict[str, tuple[dict[str, Any], list[int]]] = {}
         for i, r in enumerate(requests):
-            groups.setdefault(repr(sorted(self.call_options(r).items())), []).append(i)
-        out: list[Completion | None] = [None] * len(requests)
-        for indices in groups.values():
-            options = self.call_options(requests[indices[0]])
+            options = self.call_options(r)
+            groups.setdefault(repr(sorted(options.items())), (options, []))[1].append(i)
+        out: dict[int, Completion] = {}
+        for options, indices in groups.values():
             runnable = self.chat_model.bind(**options)
             inputs = [[(m.role, m.content) for m in requests[i].messages] for i in indices]
             results = _batch(runnable, inputs, self.concurrency)
             for i, result in zip(indices, results, strict=True):
                 out[i] = to_completion(result)
-        return [c for c in out if c is not None]
+        return [out[i] for i in range(len(requests))]
 
     def close(self) -> None:
         """Nothing to release (the provider's client closes with the model)."""
@@ -127,16 +127,9 @@ def to_completion(result: Any) -> Completion:
     if isinstance(result, BaseException):
         return Completion(text="", error=f"langchain: {type(result).__name__}: {result}")
     meta = getattr(result, "response_metadata", None) or {}
-    tokens: list[str] = []
-    tops: list[dict[str, float]] = []
-    logprobs = meta.get("logprobs") or {}
-    for pos in (logprobs.get("content") or []) if isinstance(logprobs, Mapping) else []:
-        tokens.append(str(pos.get("token", "")))
-        top = {str(a["token"]): float(a["logprob"]) for a in pos.get("top_logprobs") or []
-               if a.get("logprob") is not None}
-        tops.append(top or {tokens[-1]: float(pos.get("logprob", 0.0))})
+    tokens, tops = openai_logprobs(meta.get("logprobs"))
     usage = getattr(result, "usage_metadata", None) or {}
-    return Completion(text=_text(result.content), tokens=tuple(tokens), top_logprobs=tuple(tops),
+    return Completion(text=_text(result.content), tokens=tokens, top_logprobs=tops,
                       prompt_tokens=usage.get("input_tokens"))
 
 

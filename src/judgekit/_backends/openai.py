@@ -17,6 +17,7 @@ judges it again.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -30,7 +31,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from judgekit._backends._shared import verdict_schema
+from judgekit._backends._shared import openai_logprobs, verdict_schema
 from judgekit._errors import BackendError
 from judgekit._types import Completion, Request, Sampling
 
@@ -97,6 +98,7 @@ class OpenAIBackend:
         self._pool = ThreadPoolExecutor(max_workers=concurrency,
                                         thread_name_prefix="judgekit-openai")
         self.attempts = 0
+        self._attempts_lock = threading.Lock()
 
     @property
     def model(self) -> str:
@@ -147,10 +149,13 @@ class OpenAIBackend:
                               f"attempts: {type(last).__name__}: {last}")
         except _Rejected as exc:
             return Completion(text="", error=f"openai: {exc}")
+        except httpx.HTTPError as exc:  # not retried (e.g. an undecodable body): this request only
+            return Completion(text="", error=f"openai: {type(exc).__name__}: {exc}")
         return parse_response(data)
 
     def _post(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        self.attempts += 1
+        with self._attempts_lock:  # worker threads count concurrently
+            self.attempts += 1
         response = self._client.post("/chat/completions", json=body)
         if response.status_code == 429 or response.status_code >= 500:
             raise RetryableStatus(response.status_code, response.text)
@@ -180,18 +185,10 @@ def parse_response(data: Mapping[str, Any]) -> Completion:
     except (KeyError, IndexError, TypeError, AttributeError):
         return Completion(text="", error=f"openai: response has no choices[0].message: "
                           f"{str(data)[:200]}")
-    tokens: list[str] = []
-    tops: list[dict[str, float]] = []
-    for pos in ((choice.get("logprobs") or {}).get("content") or []):
-        tokens.append(str(pos.get("token", "")))
-        top = {str(alt["token"]): float(alt["logprob"])
-               for alt in (pos.get("top_logprobs") or []) if alt.get("logprob") is not None}
-        if not top and pos.get("logprob") is not None:
-            top = {tokens[-1]: float(pos["logprob"])}
-        tops.append(top)
+    tokens, tops = openai_logprobs(choice.get("logprobs"))
     usage = data.get("usage") or {}
     prompt_tokens = usage.get("prompt_tokens")
-    return Completion(text=text, tokens=tuple(tokens), top_logprobs=tuple(tops),
+    return Completion(text=text, tokens=tokens, top_logprobs=tops,
                       prompt_tokens=int(prompt_tokens) if prompt_tokens is not None else None)
 
 
