@@ -12,12 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from judgekit._backends.vllm import VLLMBackend
+from judgekit._backends.vllm import ENGINE_OPTIONS, IGNORED_OPTIONS, VLLMBackend
 from judgekit._errors import BackendError
 from judgekit._model import EMBEDDED_NAME, ensure_embedded_model
-
-_ALLOWED = {"kv_cache_gib", "block_size", "enforce_eager", "prefix_caching", "seed",
-            "engine_options", "max_model_len"}
 
 
 def embedded_backend(model_dir: Path | None = None, *,
@@ -50,8 +47,8 @@ def from_spec(rest: str, **options: Any) -> VLLMBackend:
                            f"'{EMBEDDED_NAME}'; use vllm:MODEL for other models")
     model_dir = options.pop("model_dir", None)
     notify = options.pop("notify", None)
-    unknown = sorted(set(options) - _ALLOWED - {"base_url", "concurrency"})
+    unknown = sorted(set(options) - ENGINE_OPTIONS - IGNORED_OPTIONS)
     if unknown:
         raise BackendError(f"judge 'embedded' does not take options {unknown}")
-    kept = {k: v for k, v in options.items() if k in _ALLOWED}
+    kept = {k: v for k, v in options.items() if k in ENGINE_OPTIONS}
     return embedded_backend(Path(model_dir) if model_dir else None, notify=notify, **kept)

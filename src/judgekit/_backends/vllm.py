@@ -30,6 +30,13 @@ from judgekit._types import Completion, Request, Sampling
 
 log = logging.getLogger(__name__)
 
+ENGINE_OPTIONS = frozenset({"max_model_len", "kv_cache_gib", "block_size", "enforce_eager",
+                            "prefix_caching", "seed", "engine_options"})
+"""Engine keyword options of :class:`VLLMBackend` that judge specs may pass."""
+
+IGNORED_OPTIONS = frozenset({"base_url", "concurrency"})
+"""Options callers pass to every judge that an in-process engine has no use for."""
+
 
 def on_cpu() -> bool:
     """True when the installed vLLM is the CPU build (or finds no accelerator)."""
@@ -85,9 +92,10 @@ class VLLMBackend:
         self._model_path = model
         self._name = name or f"vllm:{model}"
         cpu = on_cpu()
+        cpu_env = _cpu_env(kv_cache_gib) if cpu else {}
+        for key, value in cpu_env.items():
+            os.environ.setdefault(key, value)
         if cpu:
-            for key, value in _cpu_env(kv_cache_gib).items():
-                os.environ.setdefault(key, value)
             block_size = block_size or 32
             enforce_eager = True if enforce_eager is None else enforce_eager
             dtype = "bfloat16" if dtype == "auto" else dtype
@@ -109,12 +117,16 @@ class VLLMBackend:
                           **{k: v for k, v in options.items() if k != "model"},
                           "model_path": model}
         if cpu:
-            self._describe["cpu_env"] = {k: os.environ[k] for k in _cpu_env(kv_cache_gib)}
+            self._describe["cpu_env"] = {k: os.environ[k] for k in cpu_env}
         try:
             self.llm = LLM(**options)
         except Exception as exc:  # vLLM raises many types; one clear message for all
             raise BackendError(f"vLLM could not load {model!r}: {exc}") from exc
-        self.tokenizer = self.llm.get_tokenizer()
+        try:
+            self.tokenizer = self.llm.get_tokenizer()
+        except BaseException:
+            self.close()  # the engine is up: never leak it
+            raise
 
     @property
     def model(self) -> str:
@@ -164,8 +176,8 @@ class VLLMBackend:
         tokens: list[str] = []
         tops: list[dict[str, float]] = []
         for token_id, alternatives in zip(gen.token_ids, gen.logprobs or (), strict=False):
-            tokens.append(self._decoded(token_id, alternatives))
-            tops.append(_top(alternatives, self))
+            tokens.append(self._token_text(token_id, alternatives.get(token_id)))
+            tops.append(self._top(alternatives))
         return Completion(
             text=gen.text,
             tokens=tuple(tokens),
@@ -173,11 +185,25 @@ class VLLMBackend:
             prompt_tokens=len(output.prompt_token_ids or ()),
         )
 
-    def _decoded(self, token_id: int, alternatives: Mapping[int, Any]) -> str:
-        entry = alternatives.get(token_id)
+    def _token_text(self, token_id: int, entry: Any) -> str:
+        """A token's text: vLLM's decoded form when it has one, else the tokenizer's."""
         if entry is not None and entry.decoded_token is not None:
             return str(entry.decoded_token)
         return str(self.tokenizer.decode([token_id]))
+
+    def _top(self, alternatives: Mapping[int, Any]) -> dict[str, float]:
+        """``token string -> logprob``; tokens that decode alike are merged (log-sum-exp)."""
+        out: dict[str, float] = {}
+        for token_id, entry in alternatives.items():
+            lp = float(entry.logprob)
+            if not math.isfinite(lp):
+                continue
+            text = self._token_text(token_id, entry)
+            if text in out:
+                hi, lo = max(out[text], lp), min(out[text], lp)
+                lp = hi + math.log1p(math.exp(lo - hi))
+            out[text] = lp
+        return out
 
     def close(self) -> None:
         """Shut the engine down and free its memory."""
@@ -194,29 +220,12 @@ class VLLMBackend:
         gc.collect()
 
 
-def _top(alternatives: Mapping[int, Any], backend: VLLMBackend) -> dict[str, float]:
-    """``token string -> logprob``; tokens that decode alike are merged (log-sum-exp)."""
-    out: dict[str, float] = {}
-    for token_id, entry in alternatives.items():
-        text = entry.decoded_token if entry.decoded_token is not None else (
-            backend.tokenizer.decode([token_id]))
-        lp = float(entry.logprob)
-        if not math.isfinite(lp):
-            continue
-        if text in out:
-            hi, lo = max(out[text], lp), min(out[text], lp)
-            lp = hi + math.log1p(math.exp(lo - hi))
-        out[text] = lp
-    return out
-
-
 def from_spec(rest: str, **options: Any) -> VLLMBackend:
     """Build from ``vllm:MODEL``; options are :class:`VLLMBackend` keyword arguments."""
     if not rest:
         raise BackendError("judge 'vllm:' needs a model: vllm:HUB_ID or vllm:/path/to/model")
-    allowed = {"name", "dtype", "max_model_len", "kv_cache_gib", "block_size", "enforce_eager",
-               "prefix_caching", "seed", "engine_options"}
-    unknown = sorted(set(options) - allowed - {"base_url", "concurrency", "model_dir"})
+    allowed = ENGINE_OPTIONS | {"name", "dtype"}
+    unknown = sorted(set(options) - allowed - IGNORED_OPTIONS - {"model_dir"})
     if unknown:
         raise BackendError(f"judge 'vllm:{rest}' does not take options {unknown}")
     return VLLMBackend(rest, **{k: v for k, v in options.items() if k in allowed})
