@@ -39,6 +39,22 @@ def _rates(feats: Array, boot: Bootstrap, salt: int, ref: str,
     return out
 
 
+def _prefers(d: AuditData, side: Array, boot: Bootstrap, salt: int,
+             ref: str) -> dict[str, dict[str, Any]]:
+    """How often judge and gold pick ``side`` (0: response_a, 1: response_b, -1: unknown).
+
+    Over items where ``side`` is known and the judge's verdict is readable: the judge's rate
+    over those where it chose A or B, the gold's over those where the gold label is A or B.
+    """
+    known = side >= 0
+    jside = (d.judge >= 0) & (d.judge < 2) & known
+    gside = (d.gold < 2) & known & (d.judge >= 0)
+    feats = np.stack([jside & (d.judge == side), jside,
+                      gside & (d.gold == side), gside], axis=1).astype(np.int64)
+    j, g = _rates(feats, boot, salt, ref, ((0, 1), (2, 3)))
+    return {"judge": j, "gold": g}
+
+
 def position(d: AuditData, boot: Bootstrap) -> dict[str, Any]:
     """Position bias and position consistency."""
     if d.scale != "pairwise" or (d.first + d.second).sum() == 0:
@@ -61,16 +77,10 @@ def position(d: AuditData, boot: Bootstrap) -> dict[str, Any]:
 
 def length(d: AuditData, boot: Bootstrap) -> dict[str, Any]:
     """Preference for the longer response, judge vs gold."""
-    known = d.longer >= 0
-    if d.scale != "pairwise" or not known.any():
+    if d.scale != "pairwise" or not (d.longer >= 0).any():
         return {"available": False, "reason": "no response_a/response_b texts to measure"}
-    jside = (d.judge >= 0) & (d.judge < 2) & known
-    gside = (d.gold < 2) & known & (d.judge >= 0)
-    feats = np.stack([jside & (d.judge == d.longer), jside,
-                      gside & (d.gold == d.longer), gside], axis=1).astype(np.int64)
-    j, g = _rates(feats, boot, 23, "share of non-tie choices for the longer response",
-                  ((0, 1), (2, 3)))
-    return {"available": True, "p_longer": {"judge": j, "gold": g}}
+    return {"available": True, "p_longer": _prefers(
+        d, d.longer, boot, 23, "share of non-tie choices for the longer response")}
 
 
 def self_preference(d: AuditData, boot: Bootstrap, family: str | None) -> dict[str, Any]:
@@ -82,13 +92,8 @@ def self_preference(d: AuditData, boot: Bootstrap, family: str | None) -> dict[s
         return {"available": False,
                 "reason": "no item has response models that tell the judge's family apart"}
     if d.scale == "pairwise":
-        jside = (d.judge >= 0) & (d.judge < 2) & known
-        gside = (d.gold < 2) & known & (d.judge >= 0)
-        feats = np.stack([jside & (d.judge == d.own), jside,
-                          gside & (d.gold == d.own), gside], axis=1).astype(np.int64)
-        j, g = _rates(feats, boot, 24, "share of non-tie choices for the judge family's response",
-                      ((0, 1), (2, 3)))
-        return {"available": True, "family": family, "p_own": {"judge": j, "gold": g}}
+        return {"available": True, "family": family, "p_own": _prefers(
+            d, d.own, boot, 24, "share of non-tie choices for the judge family's response")}
     if d.scale != "ordinal":
         return {"available": False, "reason": "pointwise self-preference needs an ordinal scale"}
     ok = known & (d.judge >= 0)
