@@ -21,6 +21,7 @@ sandbox for adversarial code: run untrusted code in a container or VM.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -63,7 +64,8 @@ class ExecLimits:
         """These limits with the known keys of ``overrides`` replaced (unknown keys ignored)."""
         if not overrides:
             return self
-        known = {k: type(getattr(self, k))(v) for k, v in overrides.items() if hasattr(self, k)}
+        names = {f.name for f in dataclasses.fields(self)}
+        known = {k: type(getattr(self, k))(v) for k, v in overrides.items() if k in names}
         return replace(self, **known)
 
 
@@ -114,10 +116,9 @@ def run_code_tests(code: str, tests: Sequence[str],
                 proc.wait(timeout=limits.timeout_s)
             except subprocess.TimeoutExpired:
                 killed = True
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-            finally:
+            finally:  # the child if still running, and what it left running in its session
                 _kill_group(proc.pid)
+                proc.wait()
         seconds = time.monotonic() - t0
         records = _read_records(work / "results.jsonl")
         stderr = (work / "stderr").read_bytes()[-500:].decode("utf-8", "replace")
@@ -125,7 +126,7 @@ def run_code_tests(code: str, tests: Sequence[str],
 
 
 def _kill_group(pgid: int) -> None:
-    """Kill what the code may have left running in its session (daemonized children)."""
+    """Kill every process left in the child's session (itself, daemonized children)."""
     try:
         os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
@@ -211,9 +212,9 @@ def exec_checker(fields: Mapping[str, Any], order: str) -> dict[str, Any]:
     if not isinstance(tests, list) or not tests:
         return {"exec": {"error": "item has no 'tests' (a list of Python snippets)"}}
     limits = ExecLimits().updated(fields.get("exec_limits"))
+    snippets = [str(t) for t in tests]
     if fields.get("response_a") is not None and fields.get("response_b") is not None:
         return {"exec": {side: _cached_run(extract_code(str(fields[f"response_{side.lower()}"])),
-                                           [str(t) for t in tests], limits)
+                                           snippets, limits)
                          for side in ("A", "B")}}
-    return {"exec": _cached_run(extract_code(str(fields.get("response", ""))),
-                                [str(t) for t in tests], limits)}
+    return {"exec": _cached_run(extract_code(str(fields.get("response", ""))), snippets, limits)}

@@ -106,6 +106,11 @@ def test_exec_checker_pairwise_and_missing_tests() -> None:
     assert "error" in exec_checker({"response": "x = 1"}, "single")["exec"]
 
 
+def test_limit_overrides_take_fields_only() -> None:
+    limits = ExecLimits().updated({"cpu_s": "3", "updated": 1, "nope": 2})
+    assert limits == ExecLimits(cpu_s=3)
+
+
 def test_checker_references() -> None:
     assert resolve_checker("code/exec", "core") is exec_checker
     assert resolve_checker("exec", "code") is exec_checker
