@@ -15,10 +15,7 @@ import numpy as np
 
 from judgekit._audit_arrow import Array, Table, codes, per_unique, to_numpy
 from judgekit._audit_columns import ColumnGold, ColumnLabels
-from judgekit._audit_join import AuditData, detect_scale
-
-SLICE_PRESENCE_ROWS = 1000
-"""Rows the row join looks at to decide whether a slice column exists (``_audit_join``)."""
+from judgekit._audit_join import SLICE_PRESENCE_ROWS, AuditData, coverage, detect_scale
 
 
 def join_columns(labels: ColumnLabels, gold: ColumnGold, *, slices: Sequence[str] = (),
@@ -69,7 +66,7 @@ def join_columns(labels: ColumnLabels, gold: ColumnGold, *, slices: Sequence[str
             differ = (fams[0] >= 0) & (fams[1] >= 0) & (fams[0] != fams[1])
             own[differ] = np.where(fams[0][differ] == 1, 0, 1)
         elif scale != "pairwise":
-            own = np.where(fams[0] >= 0, fams[0], -1)
+            own = fams[0]
     masks: dict[str, dict[str, Array]] = {}
     for c in slices:
         present = rows.present(c)
@@ -86,10 +83,7 @@ def join_columns(labels: ColumnLabels, gold: ColumnGold, *, slices: Sequence[str
         first=labels.first[lidx], second=labels.second[lidx],
         gold_first=n_ab * g_a + n_ba * g_b, gold_second=n_ab * g_b + n_ba * g_a,
         consistent=labels.consistent[lidx], longer=longer, own=own, slices=masks,
-        coverage={"gold_items": len(gold.ids), "labeled_items": len(labels.ids),
-                  "matched": n, "judge_errors": int((j < 0).sum()),
-                  "gold_without_label": len(gold.ids) - n,
-                  "labels_without_gold": len(labels.ids) - n},
+        coverage=coverage(len(gold.ids), len(labels.ids), j),
     )
 
 

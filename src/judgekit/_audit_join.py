@@ -16,11 +16,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from judgekit._audit_gold import GoldSet
-from judgekit._audit_io import PAIRWISE, JudgeLabels
+from judgekit._audit_io import PAIRWISE, SWAP, JudgeLabels
 
 Array = NDArray[Any]
 
 SCALES = ("pairwise", "ordinal", "binary", "categorical")
+SLICE_PRESENCE_ROWS = 1000
+"""A slice column exists when one of the first this many matched rows has the key."""
 
 
 @dataclass
@@ -136,27 +138,24 @@ def join(labels: JudgeLabels, gold: GoldSet, *, extra_fields: Mapping[str, Mappi
     first, second = np.zeros(n, np.int64), np.zeros(n, np.int64)
     gfirst, gsecond = np.zeros(n, np.int64), np.zeros(n, np.int64)
     consistent = np.full(n, -1, dtype=np.int64)
+    known = set(code)
     for r, it in enumerate(items):
-        if it.probs is not None and set(it.probs) <= set(code):
+        if it.probs is not None and set(it.probs) <= known:
             probs[r] = [it.probs.get(s, 0.0) for s in space]
         if it.conf is not None:
             conf[r] = it.conf
         if it.consistent is not None:
             consistent[r] = int(it.consistent)
-        if len(it.presented) == 1 and it.presented[0][0] == "single":
-            continue
         for order, chosen in it.presented:
             if order not in ("AB", "BA"):
                 continue
             first[r] += chosen == "A"
             second[r] += chosen == "B"
-            shown = g_lab[r] if order == "AB" else {"A": "B", "B": "A"}.get(g_lab[r], g_lab[r])
+            shown = g_lab[r] if order == "AB" else SWAP.get(g_lab[r], g_lab[r])
             gfirst[r] += shown == "A"
             gsecond[r] += shown == "B"
-    if extra_fields:
-        rows = [{**extra_fields.get(i, {}), **gold.fields.get(i, {})} for i in ids]
-    else:
-        rows = [dict(gold.fields.get(i, {})) for i in ids]
+    extra = extra_fields or {}
+    rows = [{**extra.get(i, {}), **gold.fields.get(i, {})} for i in ids]
     longer = np.full(n, -1, dtype=np.int64)
     own = np.full(n, -1, dtype=np.int64)
     if scale == "pairwise":
@@ -174,12 +173,18 @@ def join(labels: JudgeLabels, gold: GoldSet, *, extra_fields: Mapping[str, Mappi
         ids=ids, scale=scale, space=space, gold=g, judge=j, annotators=annotators, probs=probs,
         conf=conf, first=first, second=second, gold_first=gfirst, gold_second=gsecond,
         consistent=consistent, longer=longer, own=own,
-        slices={c: _slice_masks(rows, c) for c in slices if any(c in r for r in rows[:1000])},
-        coverage={"gold_items": len(gold.labels), "labeled_items": len(labels.items),
-                  "matched": n, "judge_errors": int((j < 0).sum()),
-                  "gold_without_label": len(gold.labels) - n,
-                  "labels_without_gold": len(labels.items) - n},
+        slices={c: _slice_masks(rows, c) for c in slices
+                if any(c in r for r in rows[:SLICE_PRESENCE_ROWS])},
+        coverage=coverage(len(gold.labels), len(labels.items), j),
     )
+
+
+def coverage(gold_items: int, labeled_items: int, judge: Array) -> dict[str, int]:
+    """Counts of gold items, labeled items, matches (``judge``: codes of the matched items)."""
+    n = len(judge)
+    return {"gold_items": gold_items, "labeled_items": labeled_items, "matched": n,
+            "judge_errors": int((judge < 0).sum()), "gold_without_label": gold_items - n,
+            "labels_without_gold": labeled_items - n}
 
 
 def _slice_masks(rows: list[dict[str, Any]], column: str) -> dict[str, Array]:
