@@ -1,6 +1,6 @@
 """``judgekit new-domain``: write a domain plugin package from the templates in ``_templates``.
 
-The templates live under ``_templates/scaffold/`` as ``*.tmpl`` files; a path segment ``PKG``
+The templates live under ``_templates/scaffold/`` as ``*.tmpl`` files; ``PKG`` in a path
 becomes the package name, and ``$name``, ``$pkg`` and ``$title`` inside a file are filled in
 (``string.Template``: Jinja2 syntax in the prompt templates passes through untouched).
 """
@@ -61,8 +61,7 @@ def new_domain(name: str, target: Path | None = None) -> list[Path]:
     values = {"name": name, "pkg": pkg, "title": name.replace("_", " ").capitalize()}
     written = []
     for parts, source in _walk(_templates()):
-        path = target.joinpath(*(pkg if p == "PKG" else p for p in parts))
-        path = path.with_name(path.name.replace("PKG", pkg))
+        path = target.joinpath(*(p.replace("PKG", pkg) for p in parts))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(Template(source.read_text(encoding="utf-8")).substitute(values),
                         encoding="utf-8")
