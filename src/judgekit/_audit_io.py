@@ -13,7 +13,7 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -161,12 +161,12 @@ def _assemble(labels: list[Label], judge: str | None, path: Path, kind: str,
     groups = _group(labels)
     items: dict[str, ItemLabel] = {}
     if chosen == "panel":
-        verdicts = panel(item_verdicts(labels))
-        for v in verdicts:
-            members = [lab for (_, i), labs in groups.items() if i == v.item_id for lab in labs]
-            base = _item(v, [], mapping)
-            items[v.item_id] = ItemLabel(base.label, base.probs, base.conf, None,
-                                         tuple((m.order, m.label_presented) for m in members))
+        members: dict[str, list[Label]] = defaultdict(list)
+        for (_, item_id), labs in groups.items():
+            members[item_id].extend(labs)
+        for v in panel(item_verdicts(labels)):
+            pres = tuple((m.order, m.label_presented) for m in members[v.item_id])
+            items[v.item_id] = replace(_item(v, [], mapping), consistent=None, presented=pres)
         name = "panel(" + ", ".join(names) + ")"
     else:
         name = chosen or (names[0] if names else "judge")

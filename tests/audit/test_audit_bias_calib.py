@@ -44,6 +44,22 @@ def test_always_first_judge_has_full_position_bias(tmp_path: Path) -> None:
     assert pos["consistency"]["value"] == 0.0 and pos["consistency"]["n"] == 200
 
 
+def test_panel_counts_every_members_orders(tmp_path: Path) -> None:
+    gold = jsonl(tmp_path / "gold.jsonl", gold_rows(60))
+    # j1 always picks the first shown, j2 always the second, each in both orders
+    labels = [{"id": f"q{i}", "order": o, "judge": name,
+               "verdict": ("A" if o == "AB" else "B") if name == "j1" else
+               ("B" if o == "AB" else "A")}
+              for i in range(60) for name in ("j1", "j2") for o in ("AB", "BA")]
+    d = audit(jsonl(tmp_path / "labels.jsonl", labels), gold, judge="panel",
+              replicates=50).data
+    assert d["inputs"]["labels"]["judge"] == "panel(j1, j2)"
+    pos = d["bias"]["position"]
+    assert pos["p_first"]["judge"]["value"] == 0.5
+    assert pos["p_first"]["judge"]["n"] == 60 * 4
+    assert pos["consistency"] is None  # a panel verdict has no order of its own
+
+
 def test_longer_and_own_family_preference(tmp_path: Path) -> None:
     rows = gold_rows(200)
     gold = jsonl(tmp_path / "gold.jsonl", rows)
