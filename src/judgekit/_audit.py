@@ -217,7 +217,9 @@ def _by_rows(labels: Path | JudgeLabels, gold: Path | GoldSet | None, *,
     else:
         raise ContentError(lab.source, "no gold to audit against",
                            fix="pass --gold FILE (JSONL/CSV with id and human_label)")
-    extra = suite_fields(lab.suite_path, gold_root) if lab.kind == "run" else {}
+    # a suite's gold already holds its item rows: load the suite again only beside other gold
+    extra = suite_fields(lab.suite_path, gold_root) \
+        if lab.kind == "run" and gold is not None else {}
     first = next(iter(gs.fields.values()), {})
     keys = set(first) | set(next(iter(extra.values()), {}))
     chosen, models = _choose(keys, gs.slices, slices, model_columns)
