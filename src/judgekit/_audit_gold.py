@@ -8,6 +8,7 @@ The default schema is the gold sets' (``../shared/gold/INDEX.md``): ``id``; ``hu
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,9 +96,12 @@ def read_gold(path: Path, *, id_col: str = "id", label_col: str | None = None,
         if ann_col:
             anns = row.get(ann_col)
             if isinstance(anns, str) and anns.startswith("["):
-                import json
-
-                anns = json.loads(anns)
+                try:
+                    anns = json.loads(anns)
+                except json.JSONDecodeError as exc:
+                    raise ContentError(path, f"'{ann_col}' of item {item_id!r} is not a JSON "
+                                       f"list: {exc.msg}", where=f"line {line}",
+                                       fix='write it as ["A", "B", ...]') from None
             if isinstance(anns, list):
                 spelled = [norm_label(a) for a in anns]
                 annotators[item_id] = [mapping.get(a, a) for a in spelled if a is not None]

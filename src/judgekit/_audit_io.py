@@ -205,7 +205,12 @@ def _probs(value: Any, path: Path, line: int, column: str) -> tuple[dict[str, fl
                                f"{value[:40]!r}", where=f"line {line}",
                                fix="write P(verdict) as a number, or {\"A\": 0.7, ...}") from None
     if isinstance(value, dict):
-        return {str(norm_label(k)): float(v) for k, v in value.items()}, None
+        try:
+            return {str(norm_label(k)): float(v) for k, v in value.items()}, None
+        except (TypeError, ValueError):
+            raise ContentError(path, f"'{column}' has a probability that is not a number: "
+                               f"{str(value)[:60]}", where=f"line {line}",
+                               fix="write each label's probability as a number") from None
     if isinstance(value, (int, float)) and 0.0 <= float(value) <= 1.0:
         return None, float(value)
     raise ContentError(path, f"'{column}' value {value!r} is not a probability",

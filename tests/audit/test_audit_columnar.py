@@ -214,6 +214,7 @@ def test_what_only_rows_read_falls_back(tmp_path: Path, labels_text: str, suffix
 @pytest.mark.parametrize(("labels_text", "problem"), [
     ("id,verdict,probs\n1,A,0.5\n2,B,1.5\n", "line 3"),
     ("id,verdict,probs\n1,A,0.5\n2,B,high\n", "neither a number nor a JSON object"),
+    ('id,verdict,probs\n1,A,0.5\n2,B,"{""B"": ""high""}"\n', "probability that is not a number"),
     ("id,verdict,order\n1,A,AB\n2,B,CD\n", "order 'CD' is not AB, BA or single"),
     ("id,verdict\n1,A\n,B\n", "row has no 'id'"),
     ("id,verdict\n1,A\n2,B,extra\n", "more cells than the header"),
@@ -241,6 +242,18 @@ def test_bad_gold_keeps_the_row_readers_errors(tmp_path: Path) -> None:
     with pytest.raises(ContentError, match="duplicate item id '1'") as exc:
         audit(labels, gold, replicates=0)
     assert "line 2" in str(exc.value) and "keep one gold row per item" in str(exc.value)
+
+
+def test_malformed_annotator_list_is_a_content_error(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.csv"
+    labels.write_text("id,verdict\n1,A\n2,B\n", encoding="utf-8")
+    gold = tmp_path / "gold.csv"
+    gold.write_text('id,human_label,annotator_labels\n1,A,\n2,B,"[""A"",""B"""\n',
+                    encoding="utf-8")
+    with pytest.raises(ContentError, match="'annotator_labels' of item '2' is not a JSON list") \
+            as exc:
+        audit(labels, gold, replicates=0)
+    assert "line 3" in str(exc.value)
 
 
 def test_without_pyarrow_the_row_readers_run(tmp_path: Path, gold_file: Any) -> None:
