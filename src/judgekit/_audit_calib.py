@@ -33,12 +33,22 @@ def bin_of(conf: Array) -> Array:
     return out
 
 
+def _bin_sums(conf: Array, correct: Array) -> tuple[Array, Array, Array]:
+    """Per bin: items, correct items, confidence sum."""
+    b = bin_of(conf)
+    return (np.bincount(b, minlength=BINS),
+            np.bincount(b, weights=correct.astype(float), minlength=BINS),
+            np.bincount(b, weights=conf, minlength=BINS))
+
+
+def _ece(acc: Array, cs: Array, n: int) -> float:
+    return float(np.abs(acc - cs).sum() / n)
+
+
 def ece_value(conf: Array, correct: Array) -> float:
     """Expected calibration error over :data:`BINS` equal-width bins."""
-    b = bin_of(conf)
-    acc = np.bincount(b, weights=correct.astype(float), minlength=BINS)
-    cs = np.bincount(b, weights=conf, minlength=BINS)
-    return float(np.abs(acc - cs).sum() / len(conf))
+    _, acc, cs = _bin_sums(conf, correct)
+    return _ece(acc, cs, len(conf))
 
 
 def calibration(d: AuditData, boot: Bootstrap) -> dict[str, Any]:
@@ -51,27 +61,24 @@ def calibration(d: AuditData, boot: Bootstrap) -> dict[str, Any]:
     conf = np.clip(d.conf[ok], 0.0, 1.0)
     correct = (d.judge[ok] == d.gold[ok]).astype(np.int64)
     n = int(ok.sum())
-    b = bin_of(conf)
-    cnt = np.bincount(b, minlength=BINS)
-    acc = np.bincount(b, weights=correct, minlength=BINS)
-    cs = np.bincount(b, weights=conf, minlength=BINS)
+    cnt, acc, cs = _bin_sums(conf, correct)
     bins = [{"lo": i / BINS, "hi": (i + 1) / BINS, "n": int(cnt[i]),
              "confidence": float(cs[i] / cnt[i]) if cnt[i] else None,
              "accuracy": float(acc[i] / cnt[i]) if cnt[i] else None} for i in range(BINS)]
     full = ok & np.isfinite(d.probs).all(axis=1)
     pm = d.probs[full]
     onehot = np.eye(d.k)[d.gold[full]]
-    brier_i = ((pm - onehot) ** 2).sum(axis=1) if full.any() else np.zeros(0)
+    brier_i = ((pm - onehot) ** 2).sum(axis=1)
     brier_i_full = np.full(len(d.gold), -1, dtype=np.int64)
     brier_i_full[full] = np.rint(brier_i * Q).astype(np.int64)
     cq = np.rint(conf * Q).astype(np.int64)
-    feats = np.stack([b, correct, cq, brier_i_full[ok]], axis=1)
+    feats = np.stack([bin_of(conf), correct, cq, brier_i_full[ok]], axis=1)
     pat = patterns(feats)
     reps = _replicates(pat, boot)
     out: dict[str, Any] = {
         "available": True, "items": n, "mean_confidence": float(conf.mean()),
         "accuracy": float(correct.mean()),
-        "ece": stat(ece_value(conf, correct), reps["ece"], n,
+        "ece": stat(_ece(acc, cs, n), reps["ece"], n,
                     "numpy: 10 equal-width bins, sum |acc - conf| * share"),
         "brier": stat(float(brier_score_loss(correct, conf)), reps["brier"], n,
                       "sklearn.metrics.brier_score_loss(correct, confidence)"),
