@@ -26,16 +26,36 @@ def openai_logprobs(logprobs: Any) -> tuple[tuple[str, ...], tuple[dict[str, flo
     chat-completions servers (and LangChain's ``response_metadata``) return it. A position
     without alternatives keeps its own token's logprob; one without any logprob gets an empty
     mapping: no probability is made up.
+
+    Malformed entries (not an object, no token, a logprob that is not a number) are left out
+    rather than failing the whole batch; the parser then reports an unreadable verdict for that
+    request alone if nothing usable remains.
     """
     content = logprobs.get("content") if isinstance(logprobs, Mapping) else None
     tokens: list[str] = []
     tops: list[dict[str, float]] = []
-    for pos in content or []:
+    for pos in content if isinstance(content, list) else []:
+        if not isinstance(pos, Mapping):
+            continue
         token = str(pos.get("token", ""))
-        top = {str(alt["token"]): float(alt["logprob"])
-               for alt in (pos.get("top_logprobs") or []) if alt.get("logprob") is not None}
-        if not top and pos.get("logprob") is not None:
-            top = {token: float(pos["logprob"])}
+        top: dict[str, float] = {}
+        alternatives = pos.get("top_logprobs")
+        for alt in alternatives if isinstance(alternatives, list) else []:
+            lp = _number(alt.get("logprob")) if isinstance(alt, Mapping) else None
+            if lp is not None and isinstance(alt.get("token"), str):
+                top[alt["token"]] = lp
+        own = _number(pos.get("logprob"))
+        if not top and own is not None:
+            top = {token: own}
         tokens.append(token)
         tops.append(top)
     return tuple(tokens), tuple(tops)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
