@@ -94,3 +94,12 @@ def test_panel_skips_failed_judges() -> None:
 def test_panel_rejects_unknown_rule() -> None:
     with pytest.raises(ValueError, match="mean' or 'majority"):
         panel([], how="median")
+
+
+def test_panel_without_any_probabilities_makes_none_up() -> None:
+    votes = [iv("j1", "A", None), iv("j2", "A", None), iv("j3", "B", None)]
+    (v,) = panel(votes, how="mean")
+    assert v.label == "A"
+    assert v.probs is None  # vote shares are not judge probabilities
+    (mixed,) = panel([iv("j1", "A", None), iv("j2", "B", {"A": 0.2, "B": 0.8})])
+    assert mixed.probs == pytest.approx({"A": 0.6, "B": 0.4})

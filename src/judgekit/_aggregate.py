@@ -130,8 +130,10 @@ def panel(verdicts: Iterable[ItemVerdict], *, how: str = "mean",
                 votes[str(v.label)] += 1
             label = max(sorted(votes), key=lambda k: (votes[k], probs.get(k, 0.0)))
         scores = [v.score for v in ok if v.score is not None]
-        out.append(ItemVerdict(
-            item_id, "panel", label, probs, sum(scores) / len(scores) if scores else None,
+        has_probs = any(v.probs is not None for v in ok)  # as in combine_orders: no made-up
+        out.append(ItemVerdict(                            # probabilities from votes alone
+            item_id, "panel", label, probs if has_probs else None,
+            sum(scores) / len(scores) if scores else None,
             None, sum(v.orders for v in ok), members=members,
         ))
     return out
