@@ -28,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from judgekit._audit import build_report
-from judgekit._audit_boot import Bootstrap
-from judgekit._audit_join import AuditData
+from judgekit.auditing._audit import build_report
+from judgekit.auditing._boot import Bootstrap
+from judgekit.auditing._join import AuditData
 
 
 def peak_mib() -> float:

@@ -35,11 +35,11 @@ import jinja2
 import psutil
 
 from judgekit import Constitution, get_domain, load_suite, run_suite
-from judgekit._backends.vllm import VLLMBackend
-from judgekit._domains import discover
-from judgekit._files import load_model
-from judgekit._model import EMBEDDED_NAME, ensure_embedded_model
-from judgekit._render import Renderer
+from judgekit.backends._model import EMBEDDED_NAME, ensure_embedded_model
+from judgekit.backends.vllm import VLLMBackend
+from judgekit.content._domains import discover
+from judgekit.content._files import load_model
+from judgekit.content._render import Renderer
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent

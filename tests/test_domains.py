@@ -19,7 +19,7 @@ from judgekit import (
     get_domain,
     load_suite,
 )
-from judgekit._domains import resolve
+from judgekit.content._domains import resolve
 
 TmpDomain = Callable[..., Path]
 JK = Callable[..., subprocess.CompletedProcess[str]]
@@ -36,7 +36,7 @@ criteria:
 def test_core_is_discovered_from_metadata() -> None:
     infos = discover()
     assert infos["core"].distribution == "judgekit"
-    assert infos["core"].target == "judgekit._builtin:core"
+    assert infos["core"].target == "judgekit.builtin:core"
     core = get_domain("core")
     assert isinstance(core, Domain) and core.name == "core"
     assert {"sample", "sample-pointwise"} <= set(core.names("suites"))

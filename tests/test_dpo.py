@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from judgekit import Completion, Request, RunError, load_suite, run_suite
-from judgekit._dpo import export_preferences, p_a_better, preference_records
+from judgekit.run._dpo import export_preferences, p_a_better, preference_records
 
 # presented-orientation probabilities per (item, order); BA swaps the responses
 SCRIPT: dict[tuple[str, str], dict[str, float] | None] = {

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from judgekit import ContentError, DataUnavailable, Rubric, Suite
-from judgekit._files import MAX_ITEM_CHARS, load_model, read_items, read_rows, read_text
+from judgekit.content._files import MAX_ITEM_CHARS, load_model, read_items, read_rows, read_text
 
 
 def test_read_text_missing_file(tmp_path: Path) -> None:

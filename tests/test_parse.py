@@ -8,7 +8,7 @@ import math
 import pytest
 
 from judgekit import Completion, Sampling, parse
-from judgekit._parse import label_probs, token_label
+from judgekit.run._parse import label_probs, token_label
 
 PAIR = ("A", "B", "tie")
 VERDICT = Sampling(mode="verdict", labels=PAIR)

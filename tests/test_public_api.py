@@ -6,7 +6,8 @@ import inspect
 from types import ModuleType
 
 import judgekit
-from judgekit import _errors, _schema, _types
+from judgekit import _errors, _types
+from judgekit.content import _schema
 
 
 def test_all_is_sorted_and_unique() -> None:

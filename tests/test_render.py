@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from judgekit import Item, TemplateError, load_suite
-from judgekit._render import PromptPair, Renderer, environment, neutralize
+from judgekit.content._render import PromptPair, Renderer, environment, neutralize
 
 MakeSuite = Callable[..., Path]
 Rows = Callable[..., list[dict[str, Any]]]
@@ -131,7 +131,7 @@ def test_syntax_error_names_file_and_line(tmp_domain: Callable[..., Path]) -> No
         "prompts/broken/system.j2": "ok\n",
         "prompts/broken/user.j2": "line one\n{{ item.prompt }\n",
     })
-    from judgekit._render import compile_prompt
+    from judgekit.content._render import compile_prompt
 
     with pytest.raises(TemplateError) as info:
         compile_prompt(environment(), "tplbad", "broken")

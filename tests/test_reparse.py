@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from judgekit import FakeBackend, RunError, load_suite, open_store, reparse, run_suite
-from judgekit._cli import app
 from judgekit._types import Completion, Request
+from judgekit.cli._main import app
 
 MakeSuite = Callable[..., Path]
 

@@ -70,9 +70,9 @@ def test_wheel_contains_the_builtin_content(wheel: Path, repo: Path) -> None:
             if path.is_file() and "__pycache__" not in path.parts:
                 rel = path.relative_to(repo).as_posix()
                 assert f"judgekit/_content/{rel}" in names, rel
-    assert "judgekit/__init__.py" in names and "judgekit/_backends/fake.py" in names
-    assert "core = judgekit._builtin:core" in entry_points
-    assert "judgekit = judgekit._cli:main" in entry_points
+    assert "judgekit/__init__.py" in names and "judgekit/backends/fake.py" in names
+    assert "core = judgekit.builtin:core" in entry_points
+    assert "judgekit = judgekit.cli._main:main" in entry_points
     assert not any(n.startswith(("tests/", "examples/", "bench/")) for n in names)
 
 
@@ -80,7 +80,7 @@ def test_wheel_contains_the_builtin_content(wheel: Path, repo: Path) -> None:
 def test_installed_wheel_lists_and_checks_builtin_suites(venv: Path, tmp_path: Path) -> None:
     python = venv / "bin" / "python"
     probe = subprocess.run(
-        [str(python), "-c", "import json, judgekit, judgekit._builtin as b; "
+        [str(python), "-c", "import json, judgekit, judgekit.builtin as b; "
          "print(json.dumps([judgekit.__file__, str(b.content_root())]))"],
         capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert probe.returncode == 0, probe.stderr

@@ -3,19 +3,6 @@
 The whole public API lives in this flat namespace; modules starting with ``_`` are private.
 """
 
-from judgekit._aggregate import ItemVerdict, combine_orders, item_verdicts, panel
-from judgekit._audit import AuditReport, audit
-from judgekit._audit_io import LabelColumns
-from judgekit._backend import Backend, make_backend
-from judgekit._backends.fake import FakeBackend
-from judgekit._backends.langchain import LangChainBackend
-from judgekit._backends.openai import OpenAIBackend
-from judgekit._backends.vllm import VLLMBackend
-from judgekit._check import CheckResult, check
-from judgekit._checkers import Checker
-from judgekit._codeexec import ExecLimits, exec_checker, extract_code, run_code_tests
-from judgekit._domains import Domain, DomainInfo, discover, get_domain
-from judgekit._dpo import PreferenceStats, export_preferences, preference_records
 from judgekit._errors import (
     BackendError,
     ContentError,
@@ -27,17 +14,30 @@ from judgekit._errors import (
     RunError,
     TemplateError,
 )
-from judgekit._export import export_jsonl, open_store
-from judgekit._model import ensure_embedded_model
-from judgekit._parse import parse
-from judgekit._reparse import ReparseSummary, reparse
-from judgekit._run import RunSummary, read_manifest, run_suite
-from judgekit._scaffold import new_domain
-from judgekit._schema import Constitution, Criterion, Principle, Rubric, Suite
-from judgekit._store import Store
-from judgekit._suite import LoadedSuite, load_suite
 from judgekit._types import Completion, Item, Label, Message, Request, Sampling, Verdict
 from judgekit._version import __version__
+from judgekit.auditing._audit import AuditReport, audit
+from judgekit.auditing._io import LabelColumns
+from judgekit.backends._contract import Backend, make_backend
+from judgekit.backends._model import ensure_embedded_model
+from judgekit.backends.fake import FakeBackend
+from judgekit.backends.langchain import LangChainBackend
+from judgekit.backends.openai import OpenAIBackend
+from judgekit.backends.vllm import VLLMBackend
+from judgekit.builtin.codeexec import ExecLimits, exec_checker, extract_code, run_code_tests
+from judgekit.content._check import CheckResult, check
+from judgekit.content._checkers import Checker
+from judgekit.content._domains import Domain, DomainInfo, discover, get_domain
+from judgekit.content._scaffold import new_domain
+from judgekit.content._schema import Constitution, Criterion, Principle, Rubric, Suite
+from judgekit.content._suite import LoadedSuite, load_suite
+from judgekit.run._aggregate import ItemVerdict, combine_orders, item_verdicts, panel
+from judgekit.run._dpo import PreferenceStats, export_preferences, preference_records
+from judgekit.run._export import export_jsonl, open_store
+from judgekit.run._parse import parse
+from judgekit.run._reparse import ReparseSummary, reparse
+from judgekit.run._runner import RunSummary, read_manifest, run_suite
+from judgekit.run._store import Store
 
 __all__ = [
     "AuditReport",

@@ -1,6 +1,6 @@
 """``python -m judgekit``."""
 
-from judgekit._cli import main
+from judgekit.cli import main
 
 if __name__ == "__main__":  # vLLM's engine starts in a spawned process that re-imports this
     main()

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from judgekit import LabelColumns, audit
-from judgekit._audit_calib import ece_value
+from judgekit.auditing._calib import ece_value
 
 
 def jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from judgekit import LabelColumns, audit
-from judgekit._report_html import HUMAN, JUDGE
+from judgekit.auditing._html import HUMAN, JUDGE
 
 from .conftest import noisy_labels, read_jsonl
 

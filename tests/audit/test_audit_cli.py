@@ -75,7 +75,7 @@ def test_audit_works_without_vllm_or_torch(tmp_path: Path) -> None:
                 return None
 
         sys.meta_path.insert(0, Block())
-        from judgekit._cli import app
+        from judgekit.cli._main import app
         app(["audit", {str(labels)!r}, "--gold", {str(gold)!r}, "--out", {str(tmp_path / 'r')!r},
              "--replicates", "50"])
     """)

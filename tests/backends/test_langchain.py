@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from judgekit import BackendError, Message, Request, Sampling, Store, load_suite, run_suite
-from judgekit._backends.langchain import LangChainBackend, from_spec
+from judgekit.backends.langchain import LangChainBackend, from_spec
 
 fake_models = pytest.importorskip("langchain_core.language_models.fake_chat_models")
 
@@ -50,7 +50,7 @@ def test_provider_exception_becomes_an_errored_completion() -> None:
 def test_openai_style_logprobs_are_read_and_none_are_made_up() -> None:
     from langchain_core.messages import AIMessage
 
-    from judgekit._backends.langchain import to_completion
+    from judgekit.backends.langchain import to_completion
 
     meta = {"logprobs": {"content": [
         {"token": "A", "logprob": -0.2,

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from judgekit import Message, Request, Sampling, Store, make_backend, run_suite
-from judgekit._backends.openai import OpenAIBackend
+from judgekit.backends.openai import OpenAIBackend
 
 PAIR = Sampling(mode="verdict", labels=("A", "B", "tie"))
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from judgekit._backends._shared import openai_logprobs
+from judgekit.backends._shared import openai_logprobs
 
 
 def test_reads_tokens_and_alternatives() -> None:

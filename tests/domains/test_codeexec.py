@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from judgekit import FakeBackend, ReferenceNotFound, check, load_suite, open_store, run_suite
-from judgekit._checkers import checked, resolve_checker
-from judgekit._codeexec import ExecLimits, exec_checker, extract_code, run_code_tests
 from judgekit._types import Label
+from judgekit.builtin.codeexec import ExecLimits, exec_checker, extract_code, run_code_tests
+from judgekit.content._checkers import checked, resolve_checker
 
 JK = Callable[..., subprocess.CompletedProcess[str]]
 MakeSuite = Callable[..., Path]

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from judgekit import check, discover, get_domain, load_suite
-from judgekit._files import load_model
-from judgekit._parse import token_label
-from judgekit._schema import Rubric, Suite
+from judgekit.content._files import load_model
+from judgekit.content._schema import Rubric, Suite
+from judgekit.run._parse import token_label
 
 DOMAINS = ["medicine", "law", "finance", "aviation", "agriculture", "code", "safety", "writing"]
 
@@ -52,7 +52,7 @@ def test_every_domain_is_registered_through_entry_points() -> None:
     assert set(DOMAINS) | {"core"} <= set(infos)
     for name in DOMAINS:
         assert infos[name].distribution == "judgekit"
-        assert infos[name].target == f"judgekit._builtin:{name}"
+        assert infos[name].target == f"judgekit.builtin:{name}"
         dom = get_domain(name)
         assert dom.name == name and dom.description
         for kind in ("constitutions", "rubrics", "prompts", "suites"):

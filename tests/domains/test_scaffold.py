@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from judgekit import ContentError
-from judgekit._scaffold import new_domain
+from judgekit.content._scaffold import new_domain
 
 JK = Callable[..., subprocess.CompletedProcess[str]]
 

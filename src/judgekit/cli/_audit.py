@@ -1,0 +1,141 @@
+"""The ``judgekit audit`` command: labels + gold -> report.json, report.html, a summary table.
+
+Registered on the main app by :mod:`judgekit.cli._main`. Needs no judge backend: nothing here
+imports vLLM.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from judgekit._errors import JudgekitError
+from judgekit.auditing._audit import AuditReport
+from judgekit.auditing._audit import audit as run_audit
+from judgekit.auditing._io import LabelColumns
+
+_out = Console()
+_err = Console(stderr=True)
+
+
+def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for v in values or []:
+        if "=" not in v:
+            raise typer.BadParameter(f"{v!r} is not FROM=TO", param_hint=option)
+        a, b = v.split("=", 1)
+        out[a] = b
+    return out
+
+
+def _ci(s: dict[str, Any] | None) -> str:
+    if not s or not s.get("ci"):
+        return "–"
+    return f"[{s['ci'][0]:.3f}, {s['ci'][1]:.3f}]"
+
+
+def _val(s: dict[str, Any] | None) -> str:
+    return "–" if not s or s.get("value") is None else f"{s['value']:.3f}"
+
+
+def summary_table(report: AuditReport) -> Table:
+    """The terminal summary: headline figures, the ceiling, bias and calibration."""
+    d = report.data
+    table = Table("statistic", "value", "95% CI", "n",
+                  title=f"{d['inputs']['labels']['judge']} vs gold ({d['scale']}, "
+                  f"{d['coverage']['matched']} items)")
+    for name, s in report.headline():
+        table.add_row(name, _val(s), _ci(s), str(s.get("n", "")))
+    pos, length = d["bias"]["position"], d["bias"]["length"]
+    if pos.get("available"):
+        table.add_row("P(prefer first shown)", _val(pos["p_first"]["judge"]),
+                      _ci(pos["p_first"]["judge"]), str(pos["p_first"]["judge"]["n"]))
+        if pos.get("consistency"):
+            table.add_row("position consistency", _val(pos["consistency"]),
+                          _ci(pos["consistency"]), str(pos["consistency"]["n"]))
+    if length.get("available"):
+        s = length["p_longer"]["judge"]
+        table.add_row("P(prefer longer)", _val(s), _ci(s), str(s["n"]))
+    cal = d["calibration"]
+    if cal.get("available"):
+        table.add_row("ECE", _val(cal["ece"]), _ci(cal["ece"]), str(cal["ece"]["n"]))
+        table.add_row("Brier (top label)", _val(cal["brier"]), _ci(cal["brier"]),
+                      str(cal["brier"]["n"]))
+    return table
+
+
+def audit(
+    labels: Annotated[Path, typer.Argument(help="A judgekit run directory, or a JSONL/CSV/"
+                                           "Parquet file of labels from any judge.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for report.json and report.html.")],
+    gold: Annotated[Path | None, typer.Option(help="Gold file (JSONL/CSV/Parquet); default for "
+                                              "a run: its suite's gold.")] = None,
+    id_col: Annotated[str, typer.Option(help="Labels file: item id column.")] = "id",
+    verdict_col: Annotated[str, typer.Option(help="Labels file: verdict column (A = the item's "
+                                             "response_a).")] = "verdict",
+    prob_col: Annotated[str | None, typer.Option(help="Labels file: P(verdict) number, or a "
+                                                 "JSON object label -> P (default: probs).")]
+    = None,
+    order_col: Annotated[str | None, typer.Option(help="Labels file: order column AB/BA "
+                                                  "(default: order).")] = None,
+    judge_col: Annotated[str | None, typer.Option(help="Labels file: judge name column.")] = None,
+    judge: Annotated[str | None, typer.Option(help="Which judge of several; 'panel' averages "
+                                              "them.")] = None,
+    map_: Annotated[list[str] | None, typer.Option("--map", help="Judge label FROM=TO gold "
+                                                   "spelling; repeatable.")] = None,
+    gold_id_col: Annotated[str, typer.Option(help="Gold: item id column.")] = "id",
+    gold_col: Annotated[str | None, typer.Option(help="Gold: label column (default human_label "
+                                                 "or human_score).")] = None,
+    annotators_col: Annotated[str | None, typer.Option(help="Gold: list of annotators' labels "
+                                                       "(default annotator_labels/_scores; '' "
+                                                       "for none).")] = None,
+    gold_map: Annotated[list[str] | None, typer.Option(help="Gold label FROM=TO; repeatable.")]
+    = None,
+    slice_: Annotated[list[str] | None, typer.Option("--slice", help="Slice by this gold column;"
+                                                     " repeatable (default: domain, criterion, "
+                                                     "... where present).")] = None,
+    scale: Annotated[str | None, typer.Option(help="Force pairwise, ordinal, binary or "
+                                              "categorical.")] = None,
+    replicates: Annotated[int, typer.Option(min=0, help="Bootstrap replicates (0: no CIs).")]
+    = 1000,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+    judge_family: Annotated[str | None, typer.Option(help="The judge's model family, for "
+                                                     "self-preference (substring match).")]
+    = None,
+    model_col: Annotated[list[str] | None, typer.Option(help="Gold column naming a response's "
+                                                        "model (twice for pairwise: A then B)."
+                                                        )] = None,
+    gold_root: Annotated[Path | None, typer.Option(help="Where a run suite's 'gold:' paths "
+                                                   "point.")] = None,
+) -> None:
+    """Audit a judge's labels against human gold.
+
+    Agreement with CIs, the human ceiling, bias and calibration; writes report.json and a
+    self-contained report.html.
+    """
+    if scale is not None and scale not in ("pairwise", "ordinal", "binary", "categorical"):
+        raise typer.BadParameter("use pairwise, ordinal, binary or categorical",
+                                 param_hint="--scale")
+    try:
+        report = run_audit(
+            labels, gold,
+            columns=LabelColumns(id=id_col, verdict=verdict_col, prob=prob_col,
+                                 order=order_col, judge=judge_col),
+            judge=judge, label_map=_pairs(map_, "--map"), gold_id_col=gold_id_col,
+            gold_col=gold_col, annotators_col=annotators_col,
+            gold_map=_pairs(gold_map, "--gold-map"), slices=slice_, scale=scale,
+            replicates=replicates, seed=seed, judge_family=judge_family,
+            model_columns=model_col, gold_root=gold_root,
+        )
+        paths = report.write(out)
+    except JudgekitError as exc:
+        _err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+        raise typer.Exit(1) from None
+    _out.print(summary_table(report))
+    for note in report.data["notes"]:
+        _out.print(f"[yellow]note:[/] {note}")
+    _out.print(f"wrote {paths['json']} and {paths['html']}")

@@ -1,0 +1,285 @@
+"""The ``judgekit`` command line (typer + rich). Errors print without a traceback, exit 1."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from judgekit._errors import JudgekitError
+from judgekit.backends._contract import make_backend
+from judgekit.cli._audit import audit
+from judgekit.content._check import check
+from judgekit.content._domains import discover, get_domain
+from judgekit.content._suite import load_suite
+from judgekit.run._export import export_jsonl
+from judgekit.run._reparse import reparse
+from judgekit.run._runner import run_suite
+
+app = typer.Typer(
+    name="judgekit",
+    help="Judge with LLMs, cross-checked against human experts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+GoldRoot = Annotated[
+    Path | None,
+    typer.Option(help="Folder holding the gold sets that 'gold:' item paths point into "
+                 "(default: ../shared/gold if present)."),
+]
+
+
+def friendly(fn: F) -> F:
+    """Print judgekit errors as one clear message and exit 1, instead of a traceback."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except JudgekitError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.command()
+@friendly
+def domains() -> None:
+    """List installed domains, their suites, and broken plugins with their error."""
+    table = Table("domain", "distribution", "suites", "status")
+    for name, info in discover().items():
+        try:
+            dom = get_domain(name)
+            table.add_row(name, f"{info.distribution} {info.version}",
+                          ", ".join(dom.names("suites")) or "-", "[green]ok[/]")
+        except JudgekitError as exc:
+            table.add_row(name, f"{info.distribution} {info.version}", "-",
+                          f"[red]broken:[/] {exc}")
+    out.print(table)
+
+
+@app.command()
+@friendly
+def render(
+    suite: Annotated[str, typer.Argument(help="Suite: domain/name, a core name, or a .yaml path.")],
+    item: Annotated[str | None, typer.Option(help="Only this item id.")] = None,
+    limit: Annotated[int, typer.Option(help="Items to show when --item is not given.")] = 1,
+    rationale: Annotated[bool, typer.Option(help="Render for rationale mode.")] = False,
+    gold_root: GoldRoot = None,
+) -> None:
+    """Print the exact chat messages the judge sees (pairwise: both orders)."""
+    loaded = load_suite(suite, gold_root=gold_root, mode="rationale" if rationale else None)
+    items = [it for it in loaded.items if it.id == item] if item else loaded.items[:limit]
+    if item and not items:
+        raise JudgekitError(f"suite {loaded.ref} has no item {item!r}")
+    system = loaded.renderer.system_message()
+    for it in items:
+        for req in loaded.renderer.requests(it, system):
+            out.rule(f"item {req.item_id}  order {req.order}")
+            for msg in req.messages:
+                out.print(f"[bold]--- {msg.role} ---[/]")
+                out.print(msg.content, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+@friendly
+def run(
+    suite: Annotated[str, typer.Argument(help="Suite: domain/name, a core name, or a .yaml path.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Run directory (resumed if it exists).")],
+    judge: Annotated[list[str] | None, typer.Option(
+        help="Judge spec, repeatable for a panel: fake[:SEED], vllm:MODEL, openai:MODEL, "
+        "langchain:PROVIDER:MODEL, embedded. Default: the suite's judge, else embedded.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="Server URL for openai: judges.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Requests per backend call.")] = 64,
+    limit: Annotated[int | None, typer.Option(min=1, help="Judge only the first N items.")] = None,
+    rationale: Annotated[bool, typer.Option(help="Critique first, then the verdict (JSON).")] =
+    False,
+    latency: Annotated[float, typer.Option(hidden=True)] = 0.0,
+    gold_root: GoldRoot = None,
+    model_dir: Annotated[Path | None, typer.Option(
+        help="embedded judge: where its converted model is cached "
+        "(default ~/.cache/judgekit/models/smollm2-135m-instruct).")] = None,
+    concurrency: Annotated[int | None, typer.Option(
+        min=1, help="openai judges: requests in flight at once (default 8).")] = None,
+) -> None:
+    """Label every item of a suite and store the labels in a run directory."""
+    loaded = load_suite(suite, gold_root=gold_root, limit=limit,
+                        mode="rationale" if rationale else None)
+    specs = judge or [loaded.spec.judge or "embedded"]
+    options: dict[str, Any] = {}
+    if base_url:
+        options["base_url"] = base_url
+    fake_options = {"latency": latency} if latency else {}
+    if any(s.split(":")[0] in {"vllm", "embedded"} for s in specs):
+        # vLLM reads this when imported; a user's own setting wins (configures vLLM only)
+        os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
+    embedded_options: dict[str, Any] = {"notify": lambda m: err.print(f"[bold]{m}[/]")}
+    if model_dir:
+        embedded_options["model_dir"] = model_dir
+    kind_options = {"fake": fake_options, "embedded": embedded_options,
+                    "openai": {"concurrency": concurrency} if concurrency else {}}
+    backends = []
+    try:
+        for s in specs:
+            backends.append(make_backend(s, **options, **kind_options.get(s.split(":")[0], {})))
+    except BaseException:
+        for b in backends:
+            b.close()
+        raise
+    try:
+        with Progress("[progress.description]{task.description}", BarColumn(),
+                      MofNCompleteColumn(), TimeRemainingColumn(), console=err,
+                      transient=True) as bar:
+            task = bar.add_task(f"judging {loaded.ref}", total=None)
+            summary = run_suite(loaded, backends, out_dir, batch_size=batch_size,
+                                progress=lambda d, t: bar.update(task, completed=d, total=t))
+    finally:
+        for b in backends:
+            b.close()
+    out.print(
+        f"[bold]{summary.out}[/]: {summary.items} items x {len(summary.judges)} judge(s), "
+        f"{summary.requests} judgments: {summary.judged} judged, {summary.cached} from cache, "
+        f"{summary.skipped} already done, {summary.errors} errors "
+        f"({summary.seconds:.1f} s)"
+    )
+    if summary.error_kinds:
+        out.print(f"errors by kind: {summary.error_kinds}")
+
+
+@app.command()
+@friendly
+def export(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory.")],
+    format: Annotated[str, typer.Option(
+        help="jsonl (per order), items (orders combined), dpo (prompt/chosen/rejected) or "
+        "reward (P(A better) soft labels).")] =
+    "jsonl",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File (default stdout).")]
+    = None,
+    tie_margin: Annotated[float, typer.Option(help="items: |P(A)-P(B)| at or below this is a tie.")]
+    = 0.0,
+    min_confidence: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="dpo/reward: keep items whose winning probability is at least "
+        "this.")] = 0.0,
+    consistent_only: Annotated[bool, typer.Option(
+        help="dpo/reward: keep only items whose two orders agree.")] = False,
+    judge: Annotated[str | None, typer.Option(
+        help="dpo/reward: this judge only (default: the run's judge, or the panel mean).")]
+    = None,
+    gold_root: GoldRoot = None,
+) -> None:
+    """Export a run's labels (jsonl, items), or preference data for training (dpo, reward)."""
+    if format in ("dpo", "reward"):
+        _export_preferences(run_dir, format, output, min_confidence=min_confidence,
+                            consistent_only=consistent_only, tie_margin=tie_margin,
+                            judge=judge, gold_root=gold_root)
+        return
+    levels = {"jsonl": "order", "items": "item"}
+    if format not in levels:
+        raise JudgekitError(f"unknown export format {format!r}; "
+                            f"use one of {sorted([*levels, 'dpo', 'reward'])}")
+    if output is None:
+        export_jsonl(run_dir, sys.stdout, level=levels[format], tie_margin=tie_margin)
+        return
+    with _atomic_output(output) as fh:
+        n = export_jsonl(run_dir, fh, level=levels[format], tie_margin=tie_margin)
+    err.print(f"wrote {n} records to {output}")
+
+
+@contextmanager
+def _atomic_output(output: Path) -> Iterator[IO[str]]:
+    """Write ``output`` via a temporary file: complete on success, absent on failure."""
+    tmp = output.with_suffix(output.suffix + ".tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            yield fh
+        tmp.replace(output)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _export_preferences(run_dir: Path, format: str, output: Path | None,
+                        **options: Any) -> None:
+    from judgekit.run._dpo import describe_drops, export_preferences
+
+    if output is None:
+        stats = export_preferences(run_dir, sys.stdout, format=format, **options)
+    else:
+        with _atomic_output(output) as fh:
+            stats = export_preferences(run_dir, fh, format=format, **options)
+    err.print(f"wrote {stats.written} {format} records{f' to {output}' if output else ''}; "
+              f"left out: {describe_drops(stats)}")
+
+
+@app.command("reparse")
+@friendly
+def reparse_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory.")],
+) -> None:
+    """Re-parse a run's stored raw outputs with the current parser; no model is called."""
+    summary = reparse(run_dir)
+    out.print(f"{run_dir}: {summary.labels} labels, {summary.changed} changed, "
+              f"{summary.uncached} without a stored output (rerun to judge them), "
+              f"{summary.errors} errors")
+
+
+@app.command("check")
+@friendly
+def check_cmd(
+    target: Annotated[str | None, typer.Argument(
+        help="A domain, a suite (domain/name or .yaml path); default: every installed domain.")]
+    = None,
+    gold_root: GoldRoot = None,
+) -> None:
+    """Validate content: load every file and render every item of every suite in both orders."""
+    results = check(target, gold_root=gold_root)
+    table = Table("target", "status", "detail")
+    colour = {"ok": "green", "skipped": "yellow", "failed": "red"}
+    for r in results:
+        table.add_row(r.target, f"[{colour[r.status]}]{r.status}[/]", r.detail)
+    out.print(table)
+    failed = sum(r.status == "failed" for r in results)
+    out.print(f"{len(results)} checked, {failed} failed, "
+              f"{sum(r.status == 'skipped' for r in results)} skipped")
+    if failed:
+        raise typer.Exit(1)
+
+
+app.command()(audit)
+
+
+@app.command("new-domain")
+@friendly
+def new_domain_cmd(
+    name: Annotated[str, typer.Argument(help="Domain name (lowercase letters, digits, _).")],
+    dir: Annotated[Path | None, typer.Option(
+        "--dir", help="Folder to create (default: ./judgekit-NAME).")] = None,
+) -> None:
+    """Scaffold a domain plugin package: pyproject entry point, content folders, suite, test."""
+    from judgekit.content._scaffold import new_domain
+
+    files = new_domain(name, dir)
+    root = dir or Path(f"judgekit-{name}")
+    out.print(f"wrote {len(files)} files under [bold]{root}[/]")
+    out.print(f"next: pip install -e {root} && judgekit check {name}", markup=False)
+
+
+def main() -> None:
+    """Entry point of the ``judgekit`` script."""
+    app()

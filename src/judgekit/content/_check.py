@@ -1,0 +1,63 @@
+"""``judgekit check``: load and render every item of every suite, in both orders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from judgekit._errors import DataUnavailable, DomainNotFound, JudgekitError
+from judgekit.content._domains import discover, get_domain
+from judgekit.content._files import load_model
+from judgekit.content._schema import Constitution, Rubric
+from judgekit.content._suite import load_suite
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Outcome for one checked thing (suite, rubric, constitution).
+
+    Attributes:
+        target: ``domain/name`` or a file.
+        status: ``ok``, ``skipped`` (data not on this machine) or ``failed``.
+        detail: Items/requests rendered, or the error.
+
+    """
+
+    target: str
+    status: str
+    detail: str
+
+
+def check(target: str | None = None, *, gold_root: Path | None = None) -> list[CheckResult]:
+    """Check one suite (``domain/name`` or a path), one domain, or every installed domain."""
+    if target and (target.endswith((".yaml", ".yml")) or "/" in target):
+        return [_check_suite(target, gold_root)]
+    names = [target] if target else list(discover())
+    results: list[CheckResult] = []
+    for name in names:
+        try:
+            dom = get_domain(name)
+        except (DomainNotFound, JudgekitError) as exc:
+            results.append(CheckResult(name, "failed", str(exc)))
+            continue
+        for kind, model in (("constitutions", Constitution), ("rubrics", Rubric)):
+            for stem in dom.names(kind):
+                try:
+                    load_model(dom.folder(kind) / f"{stem}.yaml", model)
+                except JudgekitError as exc:
+                    results.append(CheckResult(f"{name}/{stem} ({kind[:-1]})", "failed", str(exc)))
+        for stem in dom.names("suites"):
+            results.append(_check_suite(f"{name}/{stem}", gold_root))
+    return results
+
+
+def _check_suite(ref: str, gold_root: Path | None) -> CheckResult:
+    try:
+        suite = load_suite(ref, gold_root=gold_root)
+        system = suite.renderer.system_message()
+        n = sum(len(suite.renderer.requests(item, system)) for item in suite.items)
+    except DataUnavailable as exc:
+        return CheckResult(ref, "skipped", str(exc))
+    except JudgekitError as exc:
+        return CheckResult(ref, "failed", str(exc))
+    return CheckResult(suite.ref, "ok", f"{len(suite.items)} items, {n} prompts rendered")

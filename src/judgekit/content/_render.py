@@ -1,0 +1,190 @@
+"""Render prompts: sandboxed Jinja2, item text as data, both orders for pairwise items.
+
+Templates are found by ``domain/prompt/file.j2`` names across all installed domains, so a
+domain's prompt may ``{% extends "core/pairwise/user.j2" %}``. ``system.j2`` sees only what is
+shared by every item (constitution, rubric, labels, mode), so the system message is a common
+prefix that vLLM's prefix cache reuses; ``user.j2`` also sees the item, last.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import meta
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from judgekit._errors import DomainNotFound, TemplateError
+from judgekit._types import Item, Message, Order, Request, Sampling
+from judgekit.content._domains import get_domain
+from judgekit.content._schema import Constitution, Rubric
+
+_DELIMS = re.compile(
+    r"<(?=\s*/?\s*(?:response(?:_a|_b)?|prompt|reference|criterion|statement|tests|item|"
+    r"conversation|answer|question)\b)",
+    re.IGNORECASE,
+)
+
+
+def neutralize(text: str) -> str:
+    """Defang delimiter look-alikes (``<response_a>``...) inside untrusted item text."""
+    return _DELIMS.sub("\u2039", text)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return neutralize(value)
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    return value
+
+
+class _DomainLoader(jinja2.BaseLoader):
+    """Load ``domain/rest/of/path.j2`` from that domain's prompts folder."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        dom_name, _, rest = template.partition("/")
+        try:
+            folder = get_domain(dom_name).prompts
+        except DomainNotFound:
+            raise jinja2.TemplateNotFound(template) from None
+        path = folder / rest
+        if not path.is_file():
+            raise jinja2.TemplateNotFound(template)
+        mtime = path.stat().st_mtime
+        try:
+            source = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise TemplateError(path, "template is not valid UTF-8",
+                                fix="re-save it as UTF-8") from None
+        return source, str(path), lambda: path.stat().st_mtime == mtime
+
+
+def environment() -> jinja2.Environment:
+    """The sandboxed, StrictUndefined Jinja2 environment every prompt renders in."""
+    env = ImmutableSandboxedEnvironment(
+        loader=_DomainLoader(),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+@dataclass(frozen=True)
+class PromptPair:
+    """The compiled ``system.j2`` and ``user.j2`` of one prompt folder."""
+
+    name: str
+    system: jinja2.Template
+    user: jinja2.Template
+
+
+def compile_prompt(env: jinja2.Environment, domain: str, name: str) -> PromptPair:
+    """Compile ``<domain>/<name>/{system,user}.j2``; errors name the file and line."""
+    templates = []
+    for role in ("system", "user"):
+        tname = f"{domain}/{name}/{role}.j2"
+        try:
+            templates.append(env.get_template(tname))
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(exc.filename or tname, f"template syntax error: {exc.message}",
+                                where=f"line {exc.lineno}", fix="fix the Jinja2 syntax") from None
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateError(tname, f"template {exc.name!r} not found",
+                                fix=f"create {role}.j2 in the prompt folder, or fix the "
+                                "'{% extends %}'/'{% include %}' name") from None
+    return PromptPair(f"{domain}/{name}", templates[0], templates[1])
+
+
+def template_files(env: jinja2.Environment, names: Sequence[str]) -> dict[str, Path]:
+    """Every template file the named templates pull in (``extends``/``include``), recursively.
+
+    Names built at render time (not string constants) cannot be followed and are left out.
+    """
+    found: dict[str, Path] = {}
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in found or env.loader is None:
+            continue
+        try:
+            source, filename, _ = env.loader.get_source(env, name)
+        except jinja2.TemplateNotFound:
+            continue
+        found[name] = Path(filename or name)
+        try:
+            todo += [n for n in meta.find_referenced_templates(env.parse(source)) if n]
+        except jinja2.TemplateSyntaxError:
+            continue
+    return found
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """Everything needed to turn items into requests for one suite."""
+
+    prompt: PromptPair
+    rubric: Rubric
+    constitution: Constitution | None
+    fields: Mapping[str, str]
+    sampling: Sampling
+
+    def shared_context(self) -> dict[str, Any]:
+        """Variables every template sees (the shared prefix)."""
+        return {
+            "rubric": self.rubric,
+            "constitution": self.constitution,
+            "labels": list(self.rubric.labels),
+            "mode": self.sampling.mode,
+        }
+
+    def system_message(self) -> str:
+        """Render ``system.j2`` once: it holds no item text."""
+        return _render(self.prompt.system, self.shared_context(), f"{self.prompt.name}/system.j2")
+
+    def requests(self, item: Item, system: str | None = None) -> list[Request]:
+        """Render an item: ``AB`` and ``BA`` for pairwise rubrics, ``single`` otherwise."""
+        system = self.system_message() if system is None else system
+        data = {name: item.fields.get(col) for name, col in self.fields.items()}
+        base = {k: _clean(v) for k, v in item.fields.items()}
+        base.update({k: _clean(v) for k, v in data.items()})
+        orders: tuple[Order, ...] = ("AB", "BA") if self.rubric.kind == "pairwise" else ("single",)
+        out = []
+        for order in orders:
+            view = dict(base)
+            if order == "BA":
+                view["response_a"], view["response_b"] = base.get("response_b"), base.get(
+                    "response_a"
+                )
+            ctx = {**self.shared_context(), "item": view, "item_id": item.id, "order": order}
+            user = _render(self.prompt.user, ctx, f"{self.prompt.name}/user.j2", item)
+            messages = (Message("system", system), Message("user", user))
+            out.append(Request(item.id, order, messages, self.sampling))
+        return out
+
+
+def _render(template: jinja2.Template, ctx: dict[str, Any], name: str,
+            item: Item | None = None) -> str:
+    try:
+        return template.render(ctx).strip()
+    except jinja2.UndefinedError as exc:
+        where = f"item {item.id!r} (line {item.line})" if item else None
+        raise TemplateError(
+            template.filename or name, f"template variable missing: {exc.message}",
+            where=where,
+            fix="add the field to the items (or map it with 'fields:' in the suite), "
+            "or guard it with '{% if ... is defined %}' in the template",
+        ) from None
+    except jinja2.TemplateError as exc:
+        raise TemplateError(template.filename or name, f"template failed: {exc}") from None

@@ -1,0 +1,72 @@
+"""Re-parse a run's stored raw outputs with the current parser, without calling any model.
+
+Every label whose completion is in the run's cache is parsed again (same sampling, label space
+and label values as recorded in the manifest) and rewritten only if the result differs.
+Labels whose completion was never cached (transport errors) are left as they are; rerun the
+suite to judge them. Checker results (``extra``) are kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from judgekit._errors import RunError
+from judgekit._types import Request, Sampling
+from judgekit.run._parse import parse
+from judgekit.run._runner import locked, orient, read_manifest
+from judgekit.run._store import LABELS_FILE, Store
+
+
+@dataclass(frozen=True)
+class ReparseSummary:
+    """What a re-parse did.
+
+    Attributes:
+        labels: Labels in the run.
+        changed: Labels rewritten because the new parse differs.
+        uncached: Labels with no stored completion (left untouched).
+        errors: Labels that are errors after the re-parse.
+
+    """
+
+    labels: int
+    changed: int
+    uncached: int
+    errors: int
+
+
+def reparse(run_dir: Path) -> ReparseSummary:
+    """Parse every cached completion of a run again and store labels that changed.
+
+    Raises:
+        RunError: ``run_dir`` is not a run, or another process holds it.
+
+    """
+    manifest = read_manifest(run_dir)
+    try:
+        raw = manifest["sampling"]
+        sampling = Sampling(mode=raw["mode"], labels=tuple(raw["labels"]),
+                            max_tokens=raw["max_tokens"], temperature=raw["temperature"],
+                            top_logprobs=raw["top_logprobs"])
+    except (KeyError, TypeError) as exc:
+        raise RunError(f"{run_dir}: manifest has no usable 'sampling' ({exc})") from None
+    values = manifest.get("label_values")
+    changed, uncached, errors = [], 0, 0
+    with locked(run_dir), Store(run_dir / LABELS_FILE) as store:
+        labels = list(store.labels())
+        cache = store.cached([lab.key for lab in labels])
+        for lab in labels:
+            comp = cache.get(lab.key)
+            if comp is None:
+                uncached += 1
+                errors += lab.error is not None
+                continue
+            request = Request(lab.item_id, lab.order, (), sampling)
+            new = replace(orient(parse(comp, sampling, values), request, lab.judge, lab.key,
+                                 comp.text), extra=lab.extra)
+            errors += new.error is not None
+            if new != lab:
+                changed.append(new)
+        store.write("", [], changed)
+    return ReparseSummary(len(labels), len(changed), uncached, errors)
