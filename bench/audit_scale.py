@@ -78,7 +78,8 @@ def write_files(d: AuditData, folder: Path) -> tuple[Path, Path]:
 
 def child(mode: str, labels: Path, gold: Path, out: Path, b: int) -> None:
     """One end-to-end audit in this (fresh) process; prints its figures as JSON."""
-    from judgekit import LabelColumns, _audit, audit
+    from judgekit import audit
+    from judgekit.auditing import LabelColumns, _audit
 
     if mode == "rows":
         _audit._columnar = lambda *a, **k: None  # type: ignore[assignment]

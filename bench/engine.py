@@ -34,9 +34,10 @@ from typing import Any
 import jinja2
 import psutil
 
-from judgekit import Constitution, get_domain, load_suite, run_suite
+from judgekit import get_domain, load_suite, run_suite
 from judgekit.backends._model import EMBEDDED_NAME, ensure_embedded_model
 from judgekit.backends.vllm import VLLMBackend
+from judgekit.content import Constitution
 from judgekit.content._domains import discover
 from judgekit.content._files import load_model
 from judgekit.content._render import Renderer

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 import pytest
 
-from judgekit import ItemVerdict, Label, combine_orders, item_verdicts, panel
+from judgekit import Label
+from judgekit.run import ItemVerdict, combine_orders, item_verdicts, panel
 
 
 def lab(order: str, label: str | None, probs: Mapping[str, float] | None = None, *,

@@ -13,16 +13,10 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from judgekit import (
-    ContentError,
-    FakeBackend,
-    JudgekitError,
-    Store,
-    check,
-    load_suite,
-    run_suite,
-)
+from judgekit import ContentError, JudgekitError, check, load_suite, run_suite
+from judgekit.backends import FakeBackend
 from judgekit.cli._main import app
+from judgekit.run import Store
 
 runner = CliRunner()
 JK = Callable[..., subprocess.CompletedProcess[str]]

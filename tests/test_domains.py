@@ -15,10 +15,10 @@ from judgekit import (
     PluginError,
     ReferenceNotFound,
     check,
-    discover,
     get_domain,
     load_suite,
 )
+from judgekit.content import discover
 from judgekit.content._domains import resolve
 
 TmpDomain = Callable[..., Path]

@@ -15,8 +15,16 @@ from typing import Any
 
 import pytest
 
-from judgekit import Completion, Request, RunError, load_suite, run_suite
-from judgekit.run._dpo import export_preferences, p_a_better, preference_records
+from judgekit import Completion, Request, RunError, export, load_suite, run_suite
+from judgekit.run import ExportOptions, ExportStats, p_a_better, records
+
+
+def preference_records(run_dir: Path, format: Any = "dpo",
+                       **options: Any) -> tuple[list[dict[str, Any]], ExportStats]:
+    stats = ExportStats(format)
+    out = list(records(run_dir, format, ExportOptions(**options), stats))
+    stats.written = len(out)
+    return out, stats
 
 # presented-orientation probabilities per (item, order); BA swaps the responses
 SCRIPT: dict[tuple[str, str], dict[str, float] | None] = {
@@ -167,11 +175,11 @@ def test_items_moved_to_another_file_are_checked_by_content(make_suite: Any,
 
 
 def test_pointwise_runs_are_refused(tmp_path: Path) -> None:
-    from judgekit import FakeBackend
+    from judgekit.backends import FakeBackend
 
     run_suite(load_suite("core/sample-pointwise"), [FakeBackend()], tmp_path / "run")
     with pytest.raises(RunError, match="needs a pairwise suite"):
-        export_preferences(tmp_path / "run", io.StringIO())
+        export(tmp_path / "run", io.StringIO(), "dpo")
 
 
 def test_cli_export_dpo(jk: Any, make_suite: Any, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Exporting a run: per-order JSONL (every stored label) and per-item JSONL (orders combined)."""
+"""Exporting a run: per-order labels (every stored label) and per-item records (orders combined)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from judgekit import FakeBackend, RunError, export_jsonl, load_suite, open_store, run_suite
+from judgekit import RunError, export, load_suite, open_run, run_suite
+from judgekit.backends import FakeBackend
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_order_level(run_dir: Path) -> None:
     fh = io.StringIO()
-    assert export_jsonl(run_dir, fh) == 24
+    assert export(run_dir, fh).written == 24
     records = [json.loads(line) for line in fh.getvalue().splitlines()]
     assert len(records) == 24
     keys = {"id", "order", "judge", "verdict", "verdict_presented", "probs", "score",
@@ -34,7 +35,7 @@ def test_order_level(run_dir: Path) -> None:
 
 def test_item_level(run_dir: Path) -> None:
     fh = io.StringIO()
-    assert export_jsonl(run_dir, fh, level="item") == 12
+    assert export(str(run_dir), fh, "items").written == 12
     records = [json.loads(line) for line in fh.getvalue().splitlines()]
     assert {r["id"] for r in records} == {it.id for it in load_suite("core/sample").items}
     for r in records:
@@ -44,14 +45,33 @@ def test_item_level(run_dir: Path) -> None:
             assert isinstance(r["consistent"], bool)
 
 
-def test_bad_level(run_dir: Path) -> None:
-    with pytest.raises(ValueError, match="level must be"):
-        export_jsonl(run_dir, io.StringIO(), level="pairs")
+def test_bad_format(run_dir: Path) -> None:
+    with pytest.raises(ValueError, match="export format must be one of"):
+        export(run_dir, io.StringIO(), "pairs")  # type: ignore[arg-type]
 
 
 def test_not_a_run_dir(tmp_path: Path) -> None:
     with pytest.raises(RunError, match="not a judgekit run"):
-        export_jsonl(tmp_path, io.StringIO())
+        export(tmp_path, io.StringIO())
     with pytest.raises(RunError):
-        open_store(tmp_path)
+        open_run(tmp_path)
     assert not (tmp_path / "labels.sqlite").exists()
+
+
+def test_to_a_path_atomically_and_to_stdout(run_dir: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "items.jsonl"
+    stats = export(run_dir, str(target), "items")
+    assert stats.written == 12 == len(target.read_text(encoding="utf-8").splitlines())
+    assert [p.name for p in tmp_path.iterdir()] == ["items.jsonl"]  # no temporary file left
+    assert export(run_dir, "-", "items").written == 12
+    assert capsys.readouterr().out == target.read_text(encoding="utf-8")
+
+
+def test_unwritable_target_is_a_run_error_and_leaves_nothing(run_dir: Path,
+                                                             tmp_path: Path) -> None:
+    with pytest.raises(RunError, match="cannot write"):
+        export(run_dir, tmp_path / "missing" / "x.jsonl")
+    with pytest.raises(RunError, match="cannot write"):
+        export(run_dir, tmp_path)  # a directory
+    assert list(tmp_path.iterdir()) == []

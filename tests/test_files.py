@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from judgekit import ContentError, DataUnavailable, Rubric, Suite
+from judgekit import ContentError, DataUnavailable
+from judgekit.content import Rubric, Suite
 from judgekit.content._files import MAX_ITEM_CHARS, load_model, read_items, read_rows, read_text
 
 

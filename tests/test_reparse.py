@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from judgekit import FakeBackend, RunError, load_suite, open_store, reparse, run_suite
+from judgekit import RunError, load_suite, open_run, reparse, run_suite
 from judgekit._types import Completion, Request
+from judgekit.backends import FakeBackend
 from judgekit.cli._main import app
 
 MakeSuite = Callable[..., Path]
@@ -24,7 +25,7 @@ class _Exploding(FakeBackend):
 
 
 def _labels(run: Path) -> dict[tuple[str, str], tuple[object, ...]]:
-    with open_store(run) as store:
+    with open_run(run).store() as store:
         return {(lab.item_id, lab.order): (lab.label, lab.probs, lab.error, lab.raw)
                 for lab in store.labels()}
 
@@ -59,14 +60,14 @@ def test_reparse_keeps_pointwise_expected_scores(make_suite: MakeSuite, tmp_path
     path = make_suite(rows, rubric="core/quality", prompt="core/pointwise")
     run = tmp_path / "run"
     run_suite(load_suite(str(path)), [FakeBackend(1)], run)
-    with open_store(run) as store:
+    with open_run(run).store() as store:
         scores = {lab.item_id: lab.score for lab in store.labels()}
     db = sqlite3.connect(run / "labels.sqlite")
     db.execute("UPDATE labels SET score = NULL")
     db.commit()
     db.close()
     assert reparse(run).changed == 5
-    with open_store(run) as store:
+    with open_run(run).store() as store:
         assert {lab.item_id: lab.score for lab in store.labels()} == pytest.approx(scores)
 
 

@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 
-from judgekit import FakeBackend, Store, load_suite, read_manifest, run_suite
+from judgekit import load_suite, open_run, run_suite
+from judgekit.backends import FakeBackend
+from judgekit.run import Store
 
 N_ITEMS = 400
 TOTAL = 2 * N_ITEMS
@@ -100,7 +102,7 @@ def test_sigkill_at_random_moments_then_resume(
     con.close()
     assert len(per_item) == N_ITEMS
     assert all(n == 2 and set(orders.split(",")) == {"AB", "BA"} for _, n, orders in per_item)
-    manifest = read_manifest(out)
+    manifest = open_run(out).manifest
     assert manifest["status"] == "complete" and manifest["finished"] is not None
 
     clean = tmp_path / "clean"

@@ -14,16 +14,16 @@ from typing import Any
 import pytest
 
 from judgekit import (
-    FakeBackend,
     RunError,
-    Store,
     TemplateError,
     __version__,
     get_domain,
     load_suite,
-    read_manifest,
+    open_run,
     run_suite,
 )
+from judgekit.backends import FakeBackend
+from judgekit.run import Store
 
 Rows = Callable[..., list[dict[str, Any]]]
 MakeSuite = Callable[..., Path]
@@ -51,7 +51,7 @@ def test_run_sample_and_manifest(tmp_path: Path) -> None:
         swapped = {"A": "B", "B": "A"}.get(str(lab.label_presented), lab.label_presented)
         assert lab.label == (swapped if lab.order == "BA" else lab.label_presented)
 
-    man = read_manifest(tmp_path / "run")
+    man = open_run(tmp_path / "run").manifest
     assert man["judgekit"] == __version__ and man["suite"] == "core/sample"
     assert man["status"] == "complete" and man["finished"] >= man["started"]
     assert man["domains"]["core"]["distribution"] == "judgekit"
@@ -104,7 +104,7 @@ def test_cache_keys_follow_content(tmp_domain: Callable[..., Path], pairwise: Ro
     rubric.write_text(original.replace("Are its facts", "Are all of its facts"), encoding="utf-8")
     s = rerun()
     assert (s.judged, s.skipped) == (20, 0)
-    sources = read_manifest(out)["sources_sha256"]
+    sources = open_run(out).manifest["sources_sha256"]
     assert sources[str(rubric)] == hashlib.sha256(rubric.read_bytes()).hexdigest()
     # back to the old rubric: answered from the completion cache, the model is not called
     rubric.write_text(original, encoding="utf-8")
@@ -191,5 +191,5 @@ def test_lock_prevents_two_concurrent_runs(tmp_path: Path) -> None:
     finally:
         _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 0, stderr
-    assert read_manifest(out)["status"] == "complete"
+    assert open_run(out).manifest["status"] == "complete"
     assert len(labels_of(out)) == 24

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from judgekit import Constitution, Criterion, Principle, Rubric, Suite
+from judgekit.content import Constitution, Criterion, Principle, Rubric, Suite
 
 
 def rubric(**over: Any) -> dict[str, Any]:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from judgekit import Completion, Label, Store
+from judgekit import Completion, Label
+from judgekit.run import Store
 
 
 def label(item: str, order: str = "AB", *, error: str | None = None, judge: str = "j",

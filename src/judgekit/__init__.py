@@ -1,6 +1,12 @@
 """judgekit: AI-feedback (RLAIF) evaluation, cross-checked against human experts.
 
-The whole public API lives in this flat namespace; modules starting with ``_`` are private.
+The flat API below is what a user writing Python needs: load a suite, make a judge, run,
+open a run, audit it, export it; the result types; the plugin contract; the error tree.
+Everything else is importable from the subpackage that owns it, which read in the order of
+the data flow: :mod:`judgekit.content` (suites, rubrics, prompts) -> :mod:`judgekit.backends`
+(judges) -> :mod:`judgekit.run` (labels in a run directory) -> :mod:`judgekit.auditing`
+(agreement with human gold) -> :mod:`judgekit.cli`; :mod:`judgekit.builtin` holds the
+built-in domains, a plugin like any other. See ``docs/python-api.md``.
 """
 
 from judgekit._errors import (
@@ -14,30 +20,20 @@ from judgekit._errors import (
     RunError,
     TemplateError,
 )
-from judgekit._types import Completion, Item, Label, Message, Request, Sampling, Verdict
+from judgekit._types import Completion, Item, Label, Request
 from judgekit._version import __version__
-from judgekit.auditing._audit import AuditReport, audit
-from judgekit.auditing._io import LabelColumns
-from judgekit.backends._contract import Backend, make_backend
-from judgekit.backends._model import ensure_embedded_model
-from judgekit.backends.fake import FakeBackend
-from judgekit.backends.langchain import LangChainBackend
-from judgekit.backends.openai import OpenAIBackend
-from judgekit.backends.vllm import VLLMBackend
-from judgekit.builtin.codeexec import ExecLimits, exec_checker, extract_code, run_code_tests
-from judgekit.content._check import CheckResult, check
-from judgekit.content._checkers import Checker
-from judgekit.content._domains import Domain, DomainInfo, discover, get_domain
-from judgekit.content._scaffold import new_domain
-from judgekit.content._schema import Constitution, Criterion, Principle, Rubric, Suite
-from judgekit.content._suite import LoadedSuite, load_suite
-from judgekit.run._aggregate import ItemVerdict, combine_orders, item_verdicts, panel
-from judgekit.run._dpo import PreferenceStats, export_preferences, preference_records
-from judgekit.run._export import export_jsonl, open_store
-from judgekit.run._parse import parse
-from judgekit.run._reparse import ReparseSummary, reparse
-from judgekit.run._runner import RunSummary, read_manifest, run_suite
-from judgekit.run._store import Store
+from judgekit.auditing import AuditReport, audit
+from judgekit.backends import Backend, make_backend
+from judgekit.content import (
+    Checker,
+    CheckResult,
+    Domain,
+    LoadedSuite,
+    check,
+    get_domain,
+    load_suite,
+)
+from judgekit.run import Run, RunSummary, export, open_run, reparse, run_suite
 
 __all__ = [
     "AuditReport",
@@ -46,60 +42,29 @@ __all__ = [
     "CheckResult",
     "Checker",
     "Completion",
-    "Constitution",
     "ContentError",
-    "Criterion",
     "DataUnavailable",
     "Domain",
-    "DomainInfo",
     "DomainNotFound",
-    "ExecLimits",
-    "FakeBackend",
     "Item",
-    "ItemVerdict",
     "JudgekitError",
     "Label",
-    "LabelColumns",
-    "LangChainBackend",
     "LoadedSuite",
-    "Message",
-    "OpenAIBackend",
     "PluginError",
-    "PreferenceStats",
-    "Principle",
     "ReferenceNotFound",
-    "ReparseSummary",
     "Request",
-    "Rubric",
+    "Run",
     "RunError",
     "RunSummary",
-    "Sampling",
-    "Store",
-    "Suite",
     "TemplateError",
-    "VLLMBackend",
-    "Verdict",
     "__version__",
     "audit",
     "check",
-    "combine_orders",
-    "discover",
-    "ensure_embedded_model",
-    "exec_checker",
-    "export_jsonl",
-    "export_preferences",
-    "extract_code",
+    "export",
     "get_domain",
-    "item_verdicts",
     "load_suite",
     "make_backend",
-    "new_domain",
-    "open_store",
-    "panel",
-    "parse",
-    "preference_records",
-    "read_manifest",
+    "open_run",
     "reparse",
-    "run_code_tests",
     "run_suite",
 ]

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from judgekit import LabelColumns, audit
+from judgekit import audit
+from judgekit.auditing import LabelColumns
 from judgekit.auditing._calib import ece_value
 
 

@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from judgekit import LabelColumns, audit
+from judgekit import audit
+from judgekit.auditing import LabelColumns
 from judgekit.auditing._html import HUMAN, JUDGE
 
 from .conftest import noisy_labels, read_jsonl

@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from judgekit import LabelColumns, audit
+from judgekit import audit
 from judgekit._errors import ContentError
+from judgekit.auditing import LabelColumns
 from judgekit.auditing import _audit as audit_mod
 from judgekit.auditing._join import AuditData
 
@@ -272,7 +273,8 @@ def test_without_pyarrow_the_row_readers_run(tmp_path: Path, gold_file: Any) -> 
 
         sys.meta_path.insert(0, Block())
         from pathlib import Path
-        from judgekit import LabelColumns, audit
+        from judgekit import audit
+        from judgekit.auditing import LabelColumns
         from judgekit.auditing import _audit
 
         labels, gold = Path({str(labels)!r}), Path({str(gold)!r})

@@ -23,7 +23,8 @@ from scipy import stats as sst
 from sklearn.metrics import brier_score_loss, cohen_kappa_score, confusion_matrix, f1_score
 from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 
-from judgekit import LabelColumns, audit
+from judgekit import audit, open_run
+from judgekit.auditing import LabelColumns
 
 from .conftest import noisy_labels, read_jsonl
 
@@ -200,9 +201,9 @@ def test_fake_judge_run_over_gold_suite(tmp_path: Path, gold_file: Any, jk: Any)
     assert pos["p_first"]["judge"]["n"] > 0 and pos["consistency"]["n"] == 60
     assert d["calibration"]["available"] and d["calibration"]["brier_multiclass"]["value"] > 0
     # run labels: averaged probabilities; brier over all labels vs sklearn
-    from judgekit import item_verdicts, open_store
+    from judgekit.run import item_verdicts
 
-    with open_store(tmp_path / "run") as store:
+    with open_run(tmp_path / "run").store() as store:
         verdicts = {v.item_id: v for v in item_verdicts(store.labels())}
     gold_rows = {r["id"]: r for r in read_jsonl(gold)}
     ids = list(verdicts)

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
-from judgekit import BackendError, Message, Request, Sampling, Store, load_suite, run_suite
+from judgekit import BackendError, Request, load_suite, run_suite
+from judgekit.backends import Message, Sampling
 from judgekit.backends.langchain import LangChainBackend, from_spec
+from judgekit.run import Store
 
 fake_models = pytest.importorskip("langchain_core.language_models.fake_chat_models")
 

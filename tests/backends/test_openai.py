@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from judgekit import Store, item_verdicts, load_suite, make_backend, run_suite
+from judgekit import load_suite, make_backend, run_suite
+from judgekit.run import Store, item_verdicts
 
 pytestmark = pytest.mark.engine
 

@@ -15,8 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
-from judgekit import Message, Request, Sampling, Store, make_backend, run_suite
+from judgekit import Request, make_backend, run_suite
+from judgekit.backends import Message, Sampling
 from judgekit.backends.openai import OpenAIBackend
+from judgekit.run import Store
 
 PAIR = Sampling(mode="verdict", labels=("A", "B", "tie"))
 

@@ -13,17 +13,9 @@ from typing import Any
 
 import pytest
 
-from judgekit import (
-    FakeBackend,
-    Message,
-    Request,
-    Sampling,
-    Store,
-    item_verdicts,
-    load_suite,
-    panel,
-    run_suite,
-)
+from judgekit import Request, load_suite, run_suite
+from judgekit.backends import FakeBackend, Message, Sampling
+from judgekit.run import Store, item_verdicts, panel
 
 pytestmark = pytest.mark.engine
 

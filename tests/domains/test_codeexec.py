@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from judgekit import FakeBackend, ReferenceNotFound, check, load_suite, open_store, run_suite
+from judgekit import ReferenceNotFound, check, load_suite, open_run, run_suite
 from judgekit._types import Label
+from judgekit.backends import FakeBackend
 from judgekit.builtin.codeexec import ExecLimits, exec_checker, extract_code, run_code_tests
 from judgekit.content._checkers import checked, resolve_checker
 
@@ -174,7 +175,7 @@ def test_resumed_run_keeps_the_stored_results(make_suite: MakeSuite, tmp_path: P
     run_suite(suite, [FakeBackend()], out)
     again = run_suite(suite, [FakeBackend()], out)
     assert again.skipped == 4 and again.judged == 0
-    with open_store(out) as store:
+    with open_run(out).store() as store:
         extras = {lab.item_id: lab.extra for lab in store.labels()}
     assert extras["passes"]["exec"]["passed"] == 3
 
@@ -191,7 +192,7 @@ def test_unknown_checker_fails_check(make_suite: MakeSuite, jk: JK) -> None:
 def test_builtin_review_exec_suite(tmp_path: Path) -> None:
     suite = load_suite("code/review-exec")
     run_suite(suite, [FakeBackend()], tmp_path / "run")
-    with open_store(tmp_path / "run") as store:
+    with open_run(tmp_path / "run").store() as store:
         ex = {lab.item_id: lab.extra["exec"] for lab in store.labels()}
     assert ex["palindrome-ok"]["all_passed"]
     assert ex["median-unsorted"]["failed"] == 2

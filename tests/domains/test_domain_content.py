@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from judgekit import check, discover, get_domain, load_suite
+from judgekit import check, get_domain, load_suite
+from judgekit.content import discover
 from judgekit.content._files import load_model
 from judgekit.content._schema import Rubric, Suite
-from judgekit.run._parse import token_label
+from judgekit.run._verdict import token_label
 
 DOMAINS = ["medicine", "law", "finance", "aviation", "agriculture", "code", "safety", "writing"]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from judgekit import Constitution, Rubric, Suite
+from judgekit.content import Constitution, Rubric, Suite
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "plugins.md"
 

@@ -183,12 +183,10 @@ def _assemble(labels: list[Label], judge: str | None, path: Path, kind: str,
 
 
 def _from_run(path: Path, judge: str | None, mapping: dict[str, str]) -> JudgeLabels:
-    from judgekit.run._export import open_store
-    from judgekit.run._runner import read_manifest
+    from judgekit.run._rundir import open_run
 
-    manifest = read_manifest(path)
-    with open_store(path) as store:
-        labels = list(store.labels())
+    run = open_run(path)
+    manifest, labels = run.manifest, run.labels()
     suite = manifest.get("suite_path")
     return _assemble(labels, judge, path, "run", mapping, Path(suite) if suite else None)
 

@@ -1,5 +1,9 @@
 """The built-in domains, registered under ``judgekit.domains`` like any plugin.
 
+Nothing in the core imports this package: the domains are reached through their entry points
+(``judgekit.builtin:core`` ...), exactly as an outside plugin's are. :mod:`.codeexec` is the
+code domain's checker (running a response's code against the item's tests).
+
 Their content ships inside the wheel as ``judgekit/_content/<kind>/<domain>/``; in a source
 checkout (editable install) it is read from the top-level ``constitutions/ rubrics/ prompts/
 suites/`` folders.
@@ -14,6 +18,9 @@ from typing import Any
 from judgekit.builtin.codeexec import exec_checker
 from judgekit.content._domains import Domain
 
+__all__ = ["agriculture", "aviation", "code", "content_root", "core", "finance", "law",
+           "medicine", "safety", "writing"]
+
 
 def content_root() -> Path:
     """Folder holding the built-in ``constitutions/ rubrics/ prompts/ suites/``."""
@@ -23,7 +30,7 @@ def content_root() -> Path:
     return Path(__file__).resolve().parents[3]
 
 
-def builtin(name: str, description: str,
+def _builtin(name: str, description: str,
             parsers: Mapping[str, Callable[..., Any]] | None = None) -> Domain:
     """A built-in domain whose content sits in ``<kind>/<name>/`` under :func:`content_root`."""
     root = content_root()
@@ -38,21 +45,21 @@ def builtin(name: str, description: str,
     )
 
 
-core = builtin("core", "General helpful/honest/harmless judging; the base prompts.")
+core = _builtin("core", "General helpful/honest/harmless judging; the base prompts.")
 
-medicine = builtin("medicine", "Clinical answers: accuracy, escalation and referral, "
+medicine = _builtin("medicine", "Clinical answers: accuracy, escalation and referral, "
                    "contraindications; physician fact verification (K-QA).")
-law = builtin("law", "Legal information: jurisdiction, not-legal-advice caveats, correct "
+law = _builtin("law", "Legal information: jurisdiction, not-legal-advice caveats, correct "
               "doctrine.")
-finance = builtin("finance", "Personal and corporate finance: risk disclosure, no invented "
+finance = _builtin("finance", "Personal and corporate finance: risk disclosure, no invented "
                   "figures, suitability.")
-aviation = builtin("aviation", "Flight operations: procedure and checklist order, limits and "
+aviation = _builtin("aviation", "Flight operations: procedure and checklist order, limits and "
                    "thresholds, deferring to the POH/AFM and ATC.")
-agriculture = builtin("agriculture", "Agronomy: local soil, weather and pest conditions, "
+agriculture = _builtin("agriculture", "Agronomy: local soil, weather and pest conditions, "
                       "label rates, safe pesticide use.")
-code = builtin("code", "Code review: correctness, security, tests; execution of the "
+code = _builtin("code", "Code review: correctness, security, tests; execution of the "
                "response's code against the item's tests.", parsers={"exec": exec_checker})
-safety = builtin("safety", "Harm and red-team review: harmlessness, refusal calibration, "
+safety = _builtin("safety", "Harm and red-team review: harmlessness, refusal calibration, "
                  "safe alternatives.")
-writing = builtin("writing", "Writing and editing: audience fit, clarity, faithfulness to "
+writing = _builtin("writing", "Writing and editing: audience fit, clarity, faithfulness to "
                   "the brief.")

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 import typer
 from rich.console import Console
@@ -20,7 +18,8 @@ from judgekit.cli._audit import audit
 from judgekit.content._check import check
 from judgekit.content._domains import discover, get_domain
 from judgekit.content._suite import load_suite
-from judgekit.run._export import export_jsonl
+from judgekit.run._export import FORMATS, ExportFormat
+from judgekit.run._export import export as export_run
 from judgekit.run._reparse import reparse
 from judgekit.run._runner import run_suite
 
@@ -167,11 +166,10 @@ def run(
 def export(
     run_dir: Annotated[Path, typer.Argument(help="Run directory.")],
     format: Annotated[str, typer.Option(
-        help="jsonl (per order), items (orders combined), dpo (prompt/chosen/rejected) or "
-        "reward (P(A better) soft labels).")] =
-    "jsonl",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File (default stdout).")]
-    = None,
+        help="labels (one line per order; alias jsonl), items (orders combined), dpo "
+        "(prompt/chosen/rejected) or reward (P(A better) soft labels).")] = "labels",
+    output: Annotated[str, typer.Option("--output", "-o", help="File, or - for standard "
+                                        "output (the default).")] = "-",
     tie_margin: Annotated[float, typer.Option(help="items: |P(A)-P(B)| at or below this is a tie.")]
     = 0.0,
     min_confidence: Annotated[float, typer.Option(
@@ -184,47 +182,16 @@ def export(
     = None,
     gold_root: GoldRoot = None,
 ) -> None:
-    """Export a run's labels (jsonl, items), or preference data for training (dpo, reward)."""
-    if format in ("dpo", "reward"):
-        _export_preferences(run_dir, format, output, min_confidence=min_confidence,
-                            consistent_only=consistent_only, tie_margin=tie_margin,
-                            judge=judge, gold_root=gold_root)
-        return
-    levels = {"jsonl": "order", "items": "item"}
-    if format not in levels:
-        raise JudgekitError(f"unknown export format {format!r}; "
-                            f"use one of {sorted([*levels, 'dpo', 'reward'])}")
-    if output is None:
-        export_jsonl(run_dir, sys.stdout, level=levels[format], tie_margin=tie_margin)
-        return
-    with _atomic_output(output) as fh:
-        n = export_jsonl(run_dir, fh, level=levels[format], tie_margin=tie_margin)
-    err.print(f"wrote {n} records to {output}")
-
-
-@contextmanager
-def _atomic_output(output: Path) -> Iterator[IO[str]]:
-    """Write ``output`` via a temporary file: complete on success, absent on failure."""
-    tmp = output.with_suffix(output.suffix + ".tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            yield fh
-        tmp.replace(output)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _export_preferences(run_dir: Path, format: str, output: Path | None,
-                        **options: Any) -> None:
-    from judgekit.run._dpo import describe_drops, export_preferences
-
-    if output is None:
-        stats = export_preferences(run_dir, sys.stdout, format=format, **options)
-    else:
-        with _atomic_output(output) as fh:
-            stats = export_preferences(run_dir, fh, format=format, **options)
-    err.print(f"wrote {stats.written} {format} records{f' to {output}' if output else ''}; "
-              f"left out: {describe_drops(stats)}")
+    """Export a run's labels (labels, items), or preference data for training (dpo, reward)."""
+    format = "labels" if format == "jsonl" else format
+    if format not in FORMATS:
+        raise JudgekitError(f"unknown export format {format!r}; use one of {list(FORMATS)}")
+    stats = export_run(run_dir, output, cast(ExportFormat, format), tie_margin=tie_margin,
+                       min_confidence=min_confidence, consistent_only=consistent_only,
+                       judge=judge, gold_root=gold_root)
+    where = "" if output == "-" else f" to {output}"
+    dropped = f"; left out: {stats.describe_drops()}" if format in ("dpo", "reward") else ""
+    err.print(f"wrote {stats.written} {format} records{where}{dropped}", markup=False)
 
 
 @app.command("reparse")

@@ -1,33 +1,39 @@
 """A suite times judges -> a run directory of labels, resumable; and what is read back from it.
 
-Data flow: render a request -> a backend's completion -> a parsed verdict -> a canonical
-label (:mod:`._parse`, :mod:`._runner`) -> the SQLite store (:mod:`._store`); orders and
-judges are combined by :mod:`._aggregate`, and a run is exported by :mod:`._export`.
+Data flow: :func:`run_suite` renders each request, asks a backend, turns the completion into
+a canonical label (:func:`to_label`: parse, orient, check) and stores it durably in the run
+directory (:class:`Run`: manifest, lock, SQLite store). Reading back: :func:`open_run`,
+orders and judges combined by :func:`combine_orders` / :func:`panel`, :func:`export`,
+:func:`reparse`.
 """
 
+from judgekit._types import Verdict
 from judgekit.run._aggregate import ItemVerdict, combine_orders, item_verdicts, panel
-from judgekit.run._dpo import PreferenceStats, export_preferences, preference_records
-from judgekit.run._export import export_jsonl, open_store
-from judgekit.run._parse import parse
+from judgekit.run._export import ExportOptions, ExportStats, export, p_a_better, records
 from judgekit.run._reparse import ReparseSummary, reparse
-from judgekit.run._runner import RunSummary, read_manifest, run_suite
+from judgekit.run._rundir import Run, open_run
+from judgekit.run._runner import RunSummary, run_suite
 from judgekit.run._store import Store
+from judgekit.run._verdict import parse, to_label
 
 __all__ = [
+    "ExportOptions",
+    "ExportStats",
     "ItemVerdict",
-    "PreferenceStats",
     "ReparseSummary",
+    "Run",
     "RunSummary",
     "Store",
+    "Verdict",
     "combine_orders",
-    "export_jsonl",
-    "export_preferences",
+    "export",
     "item_verdicts",
-    "open_store",
+    "open_run",
+    "p_a_better",
     "panel",
     "parse",
-    "preference_records",
-    "read_manifest",
+    "records",
     "reparse",
     "run_suite",
+    "to_label",
 ]

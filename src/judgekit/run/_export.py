@@ -1,47 +1,243 @@
-"""Export a run's labels: per-order JSONL (all stored) or per-item JSONL (orders combined)."""
+"""Export a run: its labels (per order or per item), or preference data for training.
+
+Formats:
+
+- ``labels``: one line per stored label (item x order x judge), as stored.
+- ``items``: one line per item and judge, both orders combined (:func:`combine_orders`).
+- ``dpo``: TRL-style ``{"prompt", "chosen", "rejected"}`` plus metadata. Ties (the ``tie``
+  label, or ``tie_margin``) are dropped, as are items below ``min_confidence`` (the averaged
+  probability of the winning label; judges without probabilities have none and fail any
+  threshold above 0), items whose orders disagree when ``consistent_only``, errored items, and
+  pairs whose two responses are identical. A tie never becomes ``chosen == rejected``.
+- ``reward``: every readable item with ``p_a_better = P(A) + P(tie) / 2`` (a tie is half a
+  win for each side), a soft label for Bradley-Terry reward-model training; the same
+  ``consistent_only`` and ``min_confidence`` filters apply (confidence = max(p, 1 - p)).
+
+Preference formats need the item texts: they are read back from the suite the run names, after
+checking that its items files still have the sha256 the run recorded (a pair is never built
+from texts the judge did not see). With several judges in the run, their verdicts are averaged
+into a panel (mean probability) unless one ``judge`` is chosen.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, Literal
 
-from judgekit.run._aggregate import item_verdicts
-from judgekit.run._runner import read_manifest
-from judgekit.run._store import LABELS_FILE, Store
+from judgekit._errors import RunError
+from judgekit.run._aggregate import ItemVerdict, item_verdicts, panel
+from judgekit.run._rundir import Run, open_run
 
-
-def open_store(run_dir: Path) -> Store:
-    """Open a run's label store, checking it is a run directory first."""
-    read_manifest(run_dir)
-    return Store(run_dir / LABELS_FILE)
+ExportFormat = Literal["labels", "items", "dpo", "reward"]
+FORMATS: tuple[str, ...] = ("labels", "items", "dpo", "reward")
 
 
-def export_jsonl(run_dir: Path, fh: IO[str], *, level: str = "order",
-                 tie_margin: float = 0.0) -> int:
-    """Write labels one JSON object per line; return how many were written.
+@dataclass(frozen=True)
+class ExportOptions:
+    """How to select and combine what is exported.
 
-    Args:
-        run_dir: The run directory.
-        fh: Where to write.
-        level: ``order`` (one line per stored label) or ``item`` (both orders combined).
-        tie_margin: Item level only: see :mod:`judgekit.run._aggregate`.
+    Attributes:
+        tie_margin: |P(A) - P(B)| at or below this counts as a tie (items, dpo, reward).
+        min_confidence: dpo/reward: keep items whose winning probability is at least this.
+        consistent_only: dpo/reward: keep only items whose two orders chose the same label.
+        judge: dpo/reward: this judge only (default: the only judge, or the panel of all).
+        gold_root: Where the suite's ``gold:`` item paths point (dpo/reward).
 
     """
-    n = 0
-    with open_store(run_dir) as store:
-        if level == "order":
-            for lab in store.labels():
-                fh.write(json.dumps(lab.to_dict(), ensure_ascii=False) + "\n")
-                n += 1
-        elif level == "item":
-            for v in item_verdicts(store.labels(), tie_margin):
-                rec = {"id": v.item_id, "judge": v.judge, "verdict": v.label,
-                       "probs": dict(v.probs) if v.probs is not None else None,
-                       "score": v.score, "consistent": v.consistent, "orders": v.orders,
-                       "errors": list(v.errors)}
-                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-                n += 1
-        else:
-            raise ValueError(f"level must be 'order' or 'item', not {level!r}")
-    return n
+
+    tie_margin: float = 0.0
+    min_confidence: float = 0.0
+    consistent_only: bool = False
+    judge: str | None = None
+    gold_root: Path | None = None
+
+
+@dataclass
+class ExportStats:
+    """What an export wrote and why it left items out.
+
+    Attributes:
+        format: The export format.
+        written: Records written.
+        dropped: Items left out, by reason (``tie``, ``low_confidence``, ``inconsistent``,
+            ``error``, ``identical_responses``).
+
+    """
+
+    format: str
+    written: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+
+    def describe_drops(self, order: Sequence[str] = ()) -> str:
+        """``tie 3, low_confidence 2`` (or ``none``)."""
+        keys = [*order, *sorted(k for k in self.dropped if k not in order)]
+        parts = [f"{k} {self.dropped[k]}" for k in keys if self.dropped.get(k)]
+        return ", ".join(parts) or "none"
+
+
+def export(run: Run | str | os.PathLike[str], out: str | os.PathLike[str] | IO[str],
+           format: ExportFormat = "labels", *, tie_margin: float = 0.0,
+           min_confidence: float = 0.0, consistent_only: bool = False,
+           judge: str | None = None, gold_root: Path | None = None) -> ExportStats:
+    """Write a run's records as JSON lines (see the module docstring for the formats).
+
+    Args:
+        run: The run (or its directory).
+        out: A file path (written atomically: complete or absent), ``-`` for standard
+            output, or an open text stream.
+        format: ``labels``, ``items``, ``dpo`` or ``reward``.
+        tie_margin: See :class:`ExportOptions`.
+        min_confidence: See :class:`ExportOptions`.
+        consistent_only: See :class:`ExportOptions`.
+        judge: See :class:`ExportOptions`.
+        gold_root: See :class:`ExportOptions`.
+
+    Raises:
+        RunError: Not a run, an unknown judge, ``out`` cannot be written, or (dpo/reward)
+            not pairwise or changed items.
+        ValueError: An unknown format.
+
+    """
+    options = ExportOptions(tie_margin, min_confidence, consistent_only, judge, gold_root)
+    stats = ExportStats(format)
+    lines = records(run, format, options, stats)
+    if not isinstance(out, (str, os.PathLike)):
+        _write(lines, out, stats)
+    elif str(out) == "-":
+        _write(lines, sys.stdout, stats)
+    else:
+        path = Path(out)
+        tmp = path.with_name(f".{path.name}.tmp")
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                _write(lines, fh, stats)
+            tmp.replace(path)
+        except (IsADirectoryError, NotADirectoryError, FileNotFoundError,
+                PermissionError) as exc:
+            raise RunError(f"cannot write {path}: {exc.strerror}") from None
+        finally:
+            tmp.unlink(missing_ok=True)
+    return stats
+
+
+def _write(lines: Iterator[dict[str, Any]], fh: IO[str], stats: ExportStats) -> None:
+    for rec in lines:
+        fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        stats.written += 1
+
+
+def records(run: Run | str | os.PathLike[str], format: ExportFormat = "labels",
+            options: ExportOptions | None = None,
+            stats: ExportStats | None = None) -> Iterator[dict[str, Any]]:
+    """The records :func:`export` writes, one dict each; drops are counted in ``stats``.
+
+    Raises:
+        RunError: As :func:`export`.
+        ValueError: An unknown format.
+
+    """
+    if format not in FORMATS:
+        raise ValueError(f"export format must be one of {list(FORMATS)}, not {format!r}")
+    run = run if isinstance(run, Run) else open_run(run)
+    opts = options or ExportOptions()
+    stats = stats if stats is not None else ExportStats(format)
+    if format == "labels":
+        return (lab.to_dict() for lab in run.labels())
+    if format == "items":
+        return (_item_record(v) for v in run.verdicts(opts.tie_margin))
+    return _preferences(run, format, opts, stats)
+
+
+def _item_record(v: ItemVerdict) -> dict[str, Any]:
+    return {"id": v.item_id, "judge": v.judge, "verdict": v.label,
+            "probs": dict(v.probs) if v.probs is not None else None, "score": v.score,
+            "consistent": v.consistent, "orders": v.orders, "errors": list(v.errors)}
+
+
+def _verdicts(run: Run, judge: str | None, tie_margin: float) -> list[ItemVerdict]:
+    judges = run.judges()
+    if judge is not None and judge not in judges:
+        raise RunError(f"{run.path} has no labels of judge {judge!r}; judges: {judges}")
+    per_judge = item_verdicts(run.labels(judge), tie_margin)
+    if judge is not None or len(judges) <= 1:
+        return per_judge
+    combined = panel(per_judge, how="mean", tie_margin=tie_margin)
+    consistent: dict[str, bool] = {}
+    for v in per_judge:
+        consistent[v.item_id] = consistent.get(v.item_id, True) and v.consistent is True
+    name = "panel:" + "+".join(judges)
+    return [replace(v, judge=name, consistent=consistent.get(v.item_id)) for v in combined]
+
+
+def p_a_better(probs: dict[str, float]) -> float:
+    """P(A is better), counting a tie as half a win for each side, renormalized over A/B/tie."""
+    a, b, tie = probs.get("A", 0.0), probs.get("B", 0.0), probs.get("tie", 0.0)
+    total = a + b + tie
+    return (a + tie / 2) / total if total > 0 else 0.5
+
+
+def _preferences(run: Run, format: str, opts: ExportOptions,
+                 stats: ExportStats) -> Iterator[dict[str, Any]]:
+    suite = run.suite(opts.gold_root, verify=True)
+    if suite.rubric.kind != "pairwise":
+        raise RunError(f"{run.path} is a {suite.rubric.kind} run; preference export needs a "
+                       "pairwise suite")
+    cols = suite.renderer.fields
+    items = {it.id: it.fields for it in suite.items}
+    verdicts = _verdicts(run, opts.judge, opts.tie_margin)
+
+    def generate() -> Iterator[dict[str, Any]]:
+        for v in verdicts:
+            fields = items.get(v.item_id)
+            if v.label is None or fields is None:
+                stats.dropped["error"] += 1
+                continue
+            if opts.consistent_only and v.consistent is not True:
+                stats.dropped["inconsistent"] += 1
+                continue
+            prompt = str(fields[cols["prompt"]])
+            texts = {"A": str(fields[cols["response_a"]]), "B": str(fields[cols["response_b"]])}
+            if texts["A"].strip() == texts["B"].strip():
+                stats.dropped["identical_responses"] += 1
+                continue
+            meta = {"id": v.item_id, "judge": v.judge, "consistent": v.consistent,
+                    "probs": dict(v.probs) if v.probs is not None else None,
+                    "gold": suite.gold.get(v.item_id)}
+            rec = (_reward(v, prompt, texts, opts, stats) if format == "reward"
+                   else _dpo(v, prompt, texts, opts, stats))
+            if rec is not None:
+                yield {**rec, **meta}
+
+    return generate()
+
+
+def _reward(v: ItemVerdict, prompt: str, texts: dict[str, str], opts: ExportOptions,
+            stats: ExportStats) -> dict[str, Any] | None:
+    p = p_a_better(dict(v.probs)) if v.probs is not None else (
+        {"A": 1.0, "B": 0.0}.get(str(v.label), 0.5))
+    if max(p, 1 - p) < opts.min_confidence:
+        stats.dropped["low_confidence"] += 1
+        return None
+    return {"prompt": prompt, "response_a": texts["A"], "response_b": texts["B"],
+            "p_a_better": p, "label": v.label}
+
+
+def _dpo(v: ItemVerdict, prompt: str, texts: dict[str, str], opts: ExportOptions,
+         stats: ExportStats) -> dict[str, Any] | None:
+    if v.label not in ("A", "B"):
+        stats.dropped["tie"] += 1
+        return None
+    confidence = v.p(v.label)
+    if opts.min_confidence > 0 and (confidence is None or confidence < opts.min_confidence):
+        stats.dropped["low_confidence"] += 1
+        return None
+    loser = "B" if v.label == "A" else "A"
+    return {"prompt": prompt, "chosen": texts[v.label], "rejected": texts[loser],
+            "chosen_label": v.label, "confidence": confidence}
+

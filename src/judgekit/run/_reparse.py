@@ -8,14 +8,13 @@ suite to judge them. Checker results (``extra``) are kept.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from pathlib import Path
+import os
+from dataclasses import dataclass
 
 from judgekit._errors import RunError
 from judgekit._types import Request, Sampling
-from judgekit.run._parse import parse
-from judgekit.run._runner import locked, orient, read_manifest
-from judgekit.run._store import LABELS_FILE, Store
+from judgekit.run._rundir import Run, open_run
+from judgekit.run._verdict import to_label
 
 
 @dataclass(frozen=True)
@@ -36,24 +35,25 @@ class ReparseSummary:
     errors: int
 
 
-def reparse(run_dir: Path) -> ReparseSummary:
+def reparse(run: Run | str | os.PathLike[str]) -> ReparseSummary:
     """Parse every cached completion of a run again and store labels that changed.
 
     Raises:
-        RunError: ``run_dir`` is not a run, or another process holds it.
+        RunError: ``run`` is not a run, or another process holds it.
 
     """
-    manifest = read_manifest(run_dir)
+    run = run if isinstance(run, Run) else open_run(run)
+    manifest = run.manifest
     try:
         raw = manifest["sampling"]
         sampling = Sampling(mode=raw["mode"], labels=tuple(raw["labels"]),
                             max_tokens=raw["max_tokens"], temperature=raw["temperature"],
                             top_logprobs=raw["top_logprobs"])
     except (KeyError, TypeError) as exc:
-        raise RunError(f"{run_dir}: manifest has no usable 'sampling' ({exc})") from None
+        raise RunError(f"{run.path}: manifest has no usable 'sampling' ({exc})") from None
     values = manifest.get("label_values")
     changed, uncached, errors = [], 0, 0
-    with locked(run_dir), Store(run_dir / LABELS_FILE) as store:
+    with run.lock(), run.store() as store:
         labels = list(store.labels())
         cache = store.cached([lab.key for lab in labels])
         for lab in labels:
@@ -63,8 +63,7 @@ def reparse(run_dir: Path) -> ReparseSummary:
                 errors += lab.error is not None
                 continue
             request = Request(lab.item_id, lab.order, (), sampling)
-            new = replace(orient(parse(comp, sampling, values), request, lab.judge, lab.key,
-                                 comp.text), extra=lab.extra)
+            new = to_label(comp, request, lab.judge, lab.key, values=values, extra=lab.extra)
             errors += new.error is not None
             if new != lab:
                 changed.append(new)

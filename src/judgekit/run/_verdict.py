@@ -1,4 +1,6 @@
-"""Turn a completion into a verdict: logprobs of the label tokens first, never a coerced default.
+"""Turn one completion into a stored label: parse, orient, check. One function: :func:`to_label`.
+
+Parsing never coerces a default: logprobs of the label tokens first.
 
 Verdict mode reads the top logprobs at the first generated position. A token counts for a label
 when, stripped of spaces, it equals the label or is a prefix shared by no other label (so
@@ -14,8 +16,11 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
 
-from judgekit._types import Completion, Sampling, Verdict
+from judgekit._types import Completion, Label, Request, Sampling, Verdict
+from judgekit.content._checkers import Checker, checked
 
 _SPACE_MARKERS = ("\u0120", "\u2581", "\u010a")  # byte-level BPE "Ġ", SentencePiece "▁", "Ċ"
 
@@ -138,3 +143,47 @@ def _verdict_position(completion: Completion) -> int | None:
             return i
         offset += len(tok)
     return None
+
+
+SWAP = {"A": "B", "B": "A"}
+"""Presented label -> canonical label for the ``BA`` order (A and B exchanged)."""
+
+
+def orient(verdict: Verdict, request: Request, judge: str, key: str, raw: str) -> Label:
+    """Turn a presented-orientation verdict into a canonical label (``BA`` swaps A and B)."""
+    swap = SWAP if request.order == "BA" else {}
+    probs = None
+    if verdict.probs is not None:
+        probs = {swap.get(k, k): v for k, v in verdict.probs.items()}
+    return Label(
+        item_id=request.item_id, order=request.order, judge=judge, key=key,
+        label=swap.get(verdict.label, verdict.label) if verdict.label else None,
+        label_presented=verdict.label, probs=probs, score=verdict.score,
+        rationale=verdict.rationale, error=verdict.error, raw=raw,
+    )
+
+
+def to_label(completion: Completion, request: Request, judge: str, key: str, *,
+             values: Mapping[str, float] | None = None, checker: Checker | None = None,
+             fields: Mapping[str, Any] | None = None,
+             extra: Mapping[str, Any] | None = None) -> Label:
+    """The label one completion gives: parsed, in canonical orientation, checked.
+
+    Args:
+        completion: What the backend returned for ``request``.
+        request: The request (its order and sampling).
+        judge: Judge model id.
+        key: The request's cache key.
+        values: Numeric value per label (pointwise), for the expected score.
+        checker: The suite's checker, run on ``fields`` (the item's columns).
+        fields: Item fields for the checker.
+        extra: Facts already known (kept; a re-parse keeps earlier checker results).
+
+    """
+    label = orient(parse(completion, request.sampling, values), request, judge, key,
+                   completion.text)
+    if extra:
+        label = replace(label, extra=dict(extra))
+    if checker is not None:
+        label = checked(label, checker, fields or {})
+    return label

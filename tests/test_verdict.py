@@ -7,8 +7,10 @@ import math
 
 import pytest
 
-from judgekit import Completion, Sampling, parse
-from judgekit.run._parse import label_probs, token_label
+from judgekit import Completion
+from judgekit.backends import Sampling
+from judgekit.run import parse
+from judgekit.run._verdict import label_probs, token_label
 
 PAIR = ("A", "B", "tie")
 VERDICT = Sampling(mode="verdict", labels=PAIR)
