@@ -1,0 +1,94 @@
+"""Content commands: ``domains``, ``render``, ``check``, ``new-domain``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from judgekit._errors import JudgekitError
+from judgekit.cli._app import GoldRoot, app, friendly, out
+from judgekit.content._check import check
+from judgekit.content._domains import discover, get_domain
+from judgekit.content._suite import load_suite
+
+
+@app.command()
+@friendly
+def domains() -> None:
+    """List installed domains, their suites, and broken plugins with their error."""
+    table = Table("domain", "distribution", "suites", "status")
+    for name, info in discover().items():
+        try:
+            dom = get_domain(name)
+            table.add_row(name, f"{info.distribution} {info.version}",
+                          ", ".join(dom.names("suites")) or "-", "[green]ok[/]")
+        except JudgekitError as exc:
+            table.add_row(name, f"{info.distribution} {info.version}", "-",
+                          f"[red]broken:[/] {exc}")
+    out.print(table)
+
+
+@app.command()
+@friendly
+def render(
+    suite: Annotated[str, typer.Argument(help="Suite: domain/name, a core name, or a .yaml path.")],
+    item: Annotated[str | None, typer.Option(help="Only this item id.")] = None,
+    limit: Annotated[int, typer.Option(help="Items to show when --item is not given.")] = 1,
+    rationale: Annotated[bool, typer.Option(help="Render for rationale mode.")] = False,
+    gold_root: GoldRoot = None,
+) -> None:
+    """Print the exact chat messages the judge sees (pairwise: both orders)."""
+    loaded = load_suite(suite, gold_root=gold_root, mode="rationale" if rationale else None)
+    items = [it for it in loaded.items if it.id == item] if item else loaded.items[:limit]
+    if item and not items:
+        raise JudgekitError(f"suite {loaded.ref} has no item {item!r}")
+    system = loaded.renderer.system_message()
+    for it in items:
+        for req in loaded.renderer.requests(it, system):
+            out.rule(f"item {req.item_id}  order {req.order}")
+            for msg in req.messages:
+                out.print(f"[bold]--- {msg.role} ---[/]")
+                out.print(msg.content, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command("check")
+@friendly
+def check_cmd(
+    target: Annotated[str | None, typer.Argument(
+        help="A domain, a suite (domain/name or .yaml path); default: every installed domain.")]
+    = None,
+    gold_root: GoldRoot = None,
+) -> None:
+    """Validate content: load every file and render every item of every suite in both orders."""
+    results = check(target, gold_root=gold_root)
+    table = Table("target", "status", "detail")
+    colour = {"ok": "green", "skipped": "yellow", "failed": "red"}
+    for r in results:
+        table.add_row(r.target, f"[{colour[r.status]}]{r.status}[/]", r.detail)
+    out.print(table)
+    failed = sum(r.status == "failed" for r in results)
+    out.print(f"{len(results)} checked, {failed} failed, "
+              f"{sum(r.status == 'skipped' for r in results)} skipped")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("new-domain")
+@friendly
+def new_domain_cmd(
+    name: Annotated[str, typer.Argument(help="Domain name (lowercase letters, digits, _).")],
+    dir: Annotated[Path | None, typer.Option(
+        "--dir", help="Folder to create (default: ./judgekit-NAME).")] = None,
+) -> None:
+    """Scaffold a domain plugin package: pyproject entry point, content folders, suite, test."""
+    from judgekit.content._scaffold import new_domain
+
+    files = new_domain(name, dir)
+    root = dir or Path(f"judgekit-{name}")
+    out.print(f"wrote {len(files)} files under [bold]{root}[/]")
+    out.print(f"next: pip install -e {root} && judgekit check {name}", markup=False)
+
+

@@ -1,0 +1,131 @@
+"""Run commands: ``run`` (label a suite), ``export``, ``reparse``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, cast
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from judgekit._errors import JudgekitError
+from judgekit.backends._contract import make_backend
+from judgekit.cli._app import GoldRoot, app, err, friendly, out
+from judgekit.content._suite import load_suite
+from judgekit.run._export import FORMATS, ExportFormat
+from judgekit.run._export import export as export_run
+from judgekit.run._reparse import reparse
+from judgekit.run._runner import run_suite
+
+
+@app.command()
+@friendly
+def run(
+    suite: Annotated[str, typer.Argument(help="Suite: domain/name, a core name, or a .yaml path.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Run directory (resumed if it exists).")],
+    judge: Annotated[list[str] | None, typer.Option(
+        help="Judge spec, repeatable for a panel: fake[:SEED], vllm:MODEL, openai:MODEL, "
+        "langchain:PROVIDER:MODEL, embedded. Default: the suite's judge, else embedded.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="Server URL for openai: judges.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Requests per backend call.")] = 64,
+    limit: Annotated[int | None, typer.Option(min=1, help="Judge only the first N items.")] = None,
+    rationale: Annotated[bool, typer.Option(help="Critique first, then the verdict (JSON).")] =
+    False,
+    latency: Annotated[float, typer.Option(hidden=True)] = 0.0,
+    gold_root: GoldRoot = None,
+    model_dir: Annotated[Path | None, typer.Option(
+        help="embedded judge: where its converted model is cached "
+        "(default ~/.cache/judgekit/models/smollm2-135m-instruct).")] = None,
+    concurrency: Annotated[int | None, typer.Option(
+        min=1, help="openai judges: requests in flight at once (default 8).")] = None,
+) -> None:
+    """Label every item of a suite and store the labels in a run directory."""
+    loaded = load_suite(suite, gold_root=gold_root, limit=limit,
+                        mode="rationale" if rationale else None)
+    specs = judge or [loaded.spec.judge or "embedded"]
+    options: dict[str, Any] = {}
+    if base_url:
+        options["base_url"] = base_url
+    fake_options = {"latency": latency} if latency else {}
+    if any(s.split(":")[0] in {"vllm", "embedded"} for s in specs):
+        # vLLM reads this when imported; a user's own setting wins (configures vLLM only)
+        os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
+    embedded_options: dict[str, Any] = {"notify": lambda m: err.print(f"[bold]{m}[/]")}
+    if model_dir:
+        embedded_options["model_dir"] = model_dir
+    kind_options = {"fake": fake_options, "embedded": embedded_options,
+                    "openai": {"concurrency": concurrency} if concurrency else {}}
+    backends = []
+    try:
+        for s in specs:
+            backends.append(make_backend(s, **options, **kind_options.get(s.split(":")[0], {})))
+    except BaseException:
+        for b in backends:
+            b.close()
+        raise
+    try:
+        with Progress("[progress.description]{task.description}", BarColumn(),
+                      MofNCompleteColumn(), TimeRemainingColumn(), console=err,
+                      transient=True) as bar:
+            task = bar.add_task(f"judging {loaded.ref}", total=None)
+            summary = run_suite(loaded, backends, out_dir, batch_size=batch_size,
+                                progress=lambda d, t: bar.update(task, completed=d, total=t))
+    finally:
+        for b in backends:
+            b.close()
+    out.print(
+        f"[bold]{summary.out}[/]: {summary.items} items x {len(summary.judges)} judge(s), "
+        f"{summary.requests} judgments: {summary.judged} judged, {summary.cached} from cache, "
+        f"{summary.skipped} already done, {summary.errors} errors "
+        f"({summary.seconds:.1f} s)"
+    )
+    if summary.error_kinds:
+        out.print(f"errors by kind: {summary.error_kinds}")
+
+
+@app.command()
+@friendly
+def export(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory.")],
+    format: Annotated[str, typer.Option(
+        help="labels (one line per order; alias jsonl), items (orders combined), dpo "
+        "(prompt/chosen/rejected) or reward (P(A better) soft labels).")] = "labels",
+    output: Annotated[str, typer.Option("--output", "-o", help="File, or - for standard "
+                                        "output (the default).")] = "-",
+    tie_margin: Annotated[float, typer.Option(help="items: |P(A)-P(B)| at or below this is a tie.")]
+    = 0.0,
+    min_confidence: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="dpo/reward: keep items whose winning probability is at least "
+        "this.")] = 0.0,
+    consistent_only: Annotated[bool, typer.Option(
+        help="dpo/reward: keep only items whose two orders agree.")] = False,
+    judge: Annotated[str | None, typer.Option(
+        help="dpo/reward: this judge only (default: the run's judge, or the panel mean).")]
+    = None,
+    gold_root: GoldRoot = None,
+) -> None:
+    """Export a run's labels (labels, items), or preference data for training (dpo, reward)."""
+    format = "labels" if format == "jsonl" else format
+    if format not in FORMATS:
+        raise JudgekitError(f"unknown export format {format!r}; use one of {list(FORMATS)}")
+    stats = export_run(run_dir, output, cast(ExportFormat, format), tie_margin=tie_margin,
+                       min_confidence=min_confidence, consistent_only=consistent_only,
+                       judge=judge, gold_root=gold_root)
+    where = "" if output == "-" else f" to {output}"
+    dropped = f"; left out: {stats.describe_drops()}" if format in ("dpo", "reward") else ""
+    err.print(f"wrote {stats.written} {format} records{where}{dropped}", markup=False)
+
+
+@app.command("reparse")
+@friendly
+def reparse_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory.")],
+) -> None:
+    """Re-parse a run's stored raw outputs with the current parser; no model is called."""
+    summary = reparse(run_dir)
+    out.print(f"{run_dir}: {summary.labels} labels, {summary.changed} changed, "
+              f"{summary.uncached} without a stored output (rerun to judge them), "
+              f"{summary.errors} errors")
+
+
