@@ -75,3 +75,17 @@ def test_unwritable_target_is_a_run_error_and_leaves_nothing(run_dir: Path,
     with pytest.raises(RunError, match="cannot write"):
         export(run_dir, tmp_path)  # a directory
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_dash_output_is_stdout(run_dir: Path, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from judgekit.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["export", str(run_dir), "--format", "items", "-o", "-"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(x) for x in result.stdout.splitlines() if x.startswith("{")]
+    assert len(lines) == 12
+    assert list(tmp_path.iterdir()) == []  # no file named "-"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from judgekit._errors import JudgekitError
 
@@ -25,21 +26,35 @@ err = Console(stderr=True)
 GoldRoot = Annotated[
     Path | None,
     typer.Option(help="Folder holding the gold sets that 'gold:' item paths point into "
-                 "(default: ../shared/gold if present)."),
+                 "(default: ../shared/gold if present).", exists=True, file_okay=False),
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def fail(message: str) -> NoReturn:
+    """Print one error message (no traceback) and exit 1."""
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
 def friendly(fn: F) -> F:
-    """Print judgekit errors as one clear message and exit 1, instead of a traceback."""
+    """Print user errors as one clear message and exit 1, instead of a traceback.
+
+    judgekit errors already name the file, line or field and the fix. A path the operating
+    system refuses (a file where a folder is expected, a missing or unwritable folder) is an
+    ``OSError``: it is reported with the path and the reason.
+    """
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except JudgekitError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
-            raise typer.Exit(1) from None
+            fail(str(exc))
+        except OSError as exc:
+            where = exc.filename if exc.filename is not None else "a path"
+            fail(f"{where}: {exc.strerror or exc}\n  fix: check the path (a folder where a "
+                 "folder is expected, that exists and that you may write)")
 
     return wrapper  # type: ignore[return-value]
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from judgekit.cli import _content, _run  # noqa: F401 - registers their commands
 from judgekit.cli._app import app as app
+from judgekit.cli._app import friendly
 from judgekit.cli._audit import audit
 
-app.command()(audit)
+app.command()(friendly(audit))
 
 
 def main() -> None:

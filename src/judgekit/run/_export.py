@@ -21,6 +21,7 @@ into a panel (mean probability) unless one ``judge`` is chosen.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -118,11 +119,11 @@ def export(run: Run | str | os.PathLike[str], out: str | os.PathLike[str] | IO[s
             with open(tmp, "w", encoding="utf-8") as fh:
                 _write(lines, fh, stats)
             tmp.replace(path)
-        except (IsADirectoryError, NotADirectoryError, FileNotFoundError,
-                PermissionError) as exc:
+        except OSError as exc:
             raise RunError(f"cannot write {path}: {exc.strerror}") from None
         finally:
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
     return stats
 
 

@@ -71,6 +71,22 @@ class Run:
             raise RunError(f"{self.manifest_path} is not a JSON object")
         return data
 
+    def create(self) -> None:
+        """Create the directory (and its parents) if it does not exist.
+
+        Raises:
+            RunError: The path is a file, or lies under one, or cannot be created.
+
+        """
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise RunError(f"{self.path} exists and is not a folder; choose another --out "
+                           "directory") from None
+        except OSError as exc:
+            raise RunError(f"cannot create the run directory {self.path}: {exc.strerror}; "
+                           "choose another --out directory") from None
+
     def _require(self) -> None:
         """Fail clearly, naming the directory, when it holds no run."""
         if not self.exists():

@@ -96,7 +96,7 @@ def run_suite(
     # render everything first: a template error must not leave a half-made run directory
     system = suite.renderer.system_message()
     requests = [r for item in suite.items for r in suite.renderer.requests(item, system)]
-    run.path.mkdir(parents=True, exist_ok=True)
+    run.create()
     with run.lock():
         manifest = _start_manifest(suite, judges, run)
         step = _Step(suite)
