@@ -14,7 +14,7 @@ from judgekit.gold._cache import cache_root, cached, provenance
 from judgekit.gold._convert import convert, convert_rows
 from judgekit.gold._fetch import check_license, fetch_command, fetch_gold, gold_set
 from judgekit.gold._registry import GoldSet, UpstreamFile, gold_sets
-from judgekit.gold._root import auto_fetch, gold_root_for, locate, shared_gold
+from judgekit.gold._root import auto_fetch, explicit_root, gold_root_for, locate, shared_gold
 
 __all__ = [
     "GoldSet",
@@ -25,6 +25,7 @@ __all__ = [
     "check_license",
     "convert",
     "convert_rows",
+    "explicit_root",
     "fetch_command",
     "fetch_gold",
     "gold_root_for",

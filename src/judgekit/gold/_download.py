@@ -22,7 +22,6 @@ from judgekit.gold._registry import GITHUB_RAW, GoldSet, UpstreamFile
 
 ATTEMPTS = 4
 """Connections tried per file while each one brings new bytes."""
-CHUNK = 1 << 16
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 Advance = Callable[[int], None]
@@ -83,7 +82,7 @@ def get_file(gold: GoldSet, file: UpstreamFile, dest: Path, *, base: str,
 def _http(gold: GoldSet, file: UpstreamFile, url: str, part: Path,
           advance: Advance | None) -> None:
     """Download ``url`` into ``part``, resuming what is already there when the server can."""
-    problem = ""
+    problem = "no complete response"
     if part.exists() and part.stat().st_size > file.size:
         part.unlink()
     if advance and part.exists():
@@ -93,20 +92,19 @@ def _http(gold: GoldSet, file: UpstreamFile, url: str, part: Path,
             have = part.stat().st_size if part.exists() else 0
             if have >= file.size:
                 return  # complete (or too long: the hash check refuses it)
-            headers = {"Range": f"bytes={have}-"} if have else {}
+            headers = {"Accept-Encoding": "identity"}  # byte offsets are the file's own
+            if have:
+                headers["Range"] = f"bytes={have}-"
             try:
-                got = _transfer(client, url, part, headers, have, advance)
+                if _transfer(client, url, part, headers, have, advance):
+                    return  # the response ended cleanly: the hash check decides
             except httpx.HTTPStatusError as exc:
                 raise _error(gold, file, part, f"{url} answered HTTP "
                              f"{exc.response.status_code}", _FIX) from None
             except httpx.TransportError as exc:
                 problem = f"{type(exc).__name__}: {exc}"
-                got = part.exists() and part.stat().st_size > have
-                if not got:
+                if not (part.exists() and part.stat().st_size > have):
                     break  # no new bytes: offline or refused, retrying will not help
-                continue
-            if got and part.stat().st_size >= file.size:
-                return
     done = part.stat().st_size if part.exists() else 0
     raise _error(gold, file, part, f"could not download {url} ({problem}); "
                  f"{done} of {file.size} bytes kept to resume", _FIX)
@@ -119,7 +117,13 @@ _FIX = ("check the network (or JUDGEKIT_GOLD_MIRROR) and run the same `judgekit 
 
 def _transfer(client: httpx.Client, url: str, part: Path, headers: dict[str, str],
               have: int, advance: Advance | None) -> bool:
-    """One GET: append on ``206``, restart on ``200``; ``False`` when it must be retried."""
+    """One GET: append on ``206``, restart on ``200``; ``False`` when it must be retried.
+
+    Raises:
+        httpx.TransportError: The connection broke (the bytes received are kept).
+        httpx.HTTPStatusError: The server answered an error other than ``416``.
+
+    """
     with client.stream("GET", url, headers=headers) as resp:
         resume = resp.status_code == 206 and have > 0
         if advance and not resume and have:
@@ -129,7 +133,7 @@ def _transfer(client: httpx.Client, url: str, part: Path, headers: dict[str, str
             return False
         resp.raise_for_status()
         with part.open("ab" if resume else "wb") as fh:
-            for chunk in resp.iter_bytes(CHUNK):
+            for chunk in resp.iter_bytes():  # as received: a broken link loses none
                 fh.write(chunk)
                 if advance:
                     advance(len(chunk))
