@@ -46,13 +46,19 @@ def test_yaml_that_is_not_a_mapping(tmp_path: Path) -> None:
         load_model(path, Suite)
 
 
-def test_unknown_key_names_line_field_and_valid_fields(tmp_path: Path) -> None:
+def suite_error(tmp_path: Path, text: str) -> ContentError:
+    """The error loading ``text`` as a suite file raises."""
     path = tmp_path / "suite.yaml"
-    path.write_text("rubric: preference\nprompt: pairwise\nitems: x.jsonl\nrubirc: typo\n",
-                    encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     with pytest.raises(ContentError) as info:
         load_model(path, Suite)
-    err = info.value
+    assert info.value.path == path
+    return info.value
+
+
+def test_unknown_key_names_line_field_and_valid_fields(tmp_path: Path) -> None:
+    err = suite_error(tmp_path, "rubric: preference\nprompt: pairwise\nitems: x.jsonl\n"
+                      "rubirc: typo\n")
     assert err.problem == "unknown key 'rubirc'"
     assert err.where == "line 4, field 'rubirc'"
     assert err.fix is not None and "rubric" in err.fix and "items" in err.fix
@@ -176,3 +182,30 @@ def test_item_of_several_megabytes(tmp_path: Path) -> None:
         read_items(path)
     assert info.value.where == "line 2"
     assert f"{MAX_ITEM_CHARS:,}" in info.value.problem
+
+
+def test_duplicate_key_names_file_line_and_key(tmp_path: Path) -> None:
+    err = suite_error(tmp_path, "rubric: preference\nprompt: pairwise\nitems: x.jsonl\n"
+                      "rubric: other\n")
+    assert err.where == "line 4, column 1"
+    assert err.problem == "invalid YAML: duplicate key 'rubric' (first on line 1)"
+    assert "keep one" in (err.fix or "")
+
+
+def test_duplicate_key_in_a_nested_mapping(tmp_path: Path) -> None:
+    err = suite_error(tmp_path, "rubric: r\nprompt: p\nitems: x.jsonl\nfields:\n  prompt: q\n"
+                      "  response_a: left\n  prompt: question\n")
+    assert err.where == "line 7, column 3"
+    assert "duplicate key 'prompt' (first on line 5)" in err.problem
+    err = suite_error(tmp_path, "rubric: r\nprompt: p\nitems: x.jsonl\n"
+                      "where: {split: dev, split: test}\n")
+    assert err.where == "line 4, column 21"
+    assert "duplicate key 'split' (first on line 4)" in err.problem
+
+
+def test_merge_keys_may_still_be_overridden(tmp_path: Path) -> None:
+    path = tmp_path / "suite.yaml"
+    path.write_text("rubric: r\nprompt: p\nitems: x.jsonl\n"
+                    "fields:\n  <<: {prompt: q, response_a: left}\n  prompt: question\n",
+                    encoding="utf-8")
+    assert load_model(path, Suite).fields == {"prompt": "question", "response_a": "left"}

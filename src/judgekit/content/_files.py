@@ -22,6 +22,33 @@ MAX_ITEM_CHARS = 1_000_000
 
 ITEM_FORMATS = (".jsonl", ".csv", ".parquet")
 
+class DuplicateKey(yaml.constructor.ConstructorError):
+    """A key written twice in one YAML mapping (YAML would silently keep the last one)."""
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a key written twice in one mapping.
+
+    Keys brought in by a ``<<:`` merge may be overridden (that is what merging is for); two
+    keys written in the mapping itself may not.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key: the base class says what is wrong
+                continue
+            if first is not None:
+                raise DuplicateKey(None, None, f"duplicate key {key!r} (first on line {first})",
+                                   key_node.start_mark)
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
 
 def read_text(path: Path) -> str:
     """Read a UTF-8 text file, with errors that say which file and byte is wrong."""
@@ -44,16 +71,21 @@ def read_text(path: Path) -> str:
 
 
 def load_model(path: Path, model: type[M]) -> M:
-    """Load a YAML file into a pydantic model; errors name the line and field."""
+    """Load a YAML file into a pydantic model; errors name the line and field.
+
+    A key written twice in one mapping is an error (plain YAML keeps the last one silently).
+    """
     text = read_text(path)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no arbitrary objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ContentError(path, f"invalid YAML: {problem}", where=where,
-                           fix="fix the YAML syntax (indentation, quotes, colons)") from None
+        fix = ("keep one of them: YAML would silently use the last"
+               if isinstance(exc, DuplicateKey) else
+               "fix the YAML syntax (indentation, quotes, colons)")
+        raise ContentError(path, f"invalid YAML: {problem}", where=where, fix=fix) from None
     if not isinstance(data, dict):
         raise ContentError(path, f"expected a mapping of fields, got {type(data).__name__}",
                            fix=f"write the {model.__name__} fields as 'key: value' lines")
