@@ -209,3 +209,22 @@ def test_merge_keys_may_still_be_overridden(tmp_path: Path) -> None:
                     "fields:\n  <<: {prompt: q, response_a: left}\n  prompt: question\n",
                     encoding="utf-8")
     assert load_model(path, Suite).fields == {"prompt": "question", "response_a": "left"}
+
+
+@pytest.mark.parametrize("name, text", [
+    ("items.jsonl", '{"id": "a", "prompt": "p"}\n{"id": "b", "prompt": "q"}\n'),
+    ("items.csv", "id,prompt\na,p\nb,q\n"),
+])
+def test_items_files_with_a_byte_order_mark(tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))  # what Excel writes
+    items = read_items(path)
+    assert [i.id for i in items] == ["a", "b"]
+    assert set(items[0].fields) == {"id", "prompt"}  # no BOM glued to the first column
+
+
+def test_yaml_with_a_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "suite.yaml"
+    path.write_bytes(b"\xef\xbb\xbfrubric: r\nprompt: p\nitems: x.jsonl\n")
+    assert load_model(path, Suite).rubric == "r"
+    assert not read_text(path).startswith("\ufeff")

@@ -152,3 +152,13 @@ def test_plugin_prompt_extends_core(tmp_domain: Callable[..., Path], make_suite:
     names = {Path(p).name for p in suite.sources}
     assert {"_principles.j2", "_answer.j2"} <= names
     assert sum(1 for p in suite.sources if p.endswith("system.j2")) == 2
+
+
+def test_template_with_a_byte_order_mark(tmp_domain: Callable[..., Path],
+                                         make_suite: MakeSuite) -> None:
+    tmp_domain("tplbom", {"prompts/bom/system.j2": "\ufeffSYSTEM {{ labels | join('/') }}",
+                          "prompts/bom/user.j2": "\ufeff{{ item.prompt }}"})
+    suite = load_suite(str(make_suite(prompt="tplbom/bom")))
+    req = suite.renderer.requests(suite.items[0])[0]
+    assert req.messages[0].content == "SYSTEM A/B/tie"
+    assert req.messages[1].content == str(suite.items[0].fields["prompt"])

@@ -22,6 +22,10 @@ MAX_ITEM_CHARS = 1_000_000
 
 ITEM_FORMATS = (".jsonl", ".csv", ".parquet")
 
+BOM = "\ufeff"
+"""The UTF-8 byte-order mark Excel and Notepad write at the start of a file; dropped on read."""
+
+
 class DuplicateKey(yaml.constructor.ConstructorError):
     """A key written twice in one YAML mapping (YAML would silently keep the last one)."""
 
@@ -51,7 +55,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 
 def read_text(path: Path) -> str:
-    """Read a UTF-8 text file, with errors that say which file and byte is wrong."""
+    """Read a UTF-8 text file (a leading BOM dropped), with errors naming the file and byte."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -59,7 +63,7 @@ def read_text(path: Path) -> str:
     except OSError as exc:
         raise ContentError(path, f"cannot read: {exc.strerror}") from None
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix(BOM)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ContentError(

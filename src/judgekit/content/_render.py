@@ -61,7 +61,7 @@ class _DomainLoader(jinja2.BaseLoader):
             raise jinja2.TemplateNotFound(template)
         mtime = path.stat().st_mtime
         try:
-            source = path.read_text(encoding="utf-8")
+            source = path.read_text(encoding="utf-8").removeprefix("\ufeff")  # Excel, Notepad
         except UnicodeDecodeError:
             raise TemplateError(path, "template is not valid UTF-8",
                                 fix="re-save it as UTF-8") from None
