@@ -104,3 +104,51 @@ def test_panel_without_any_probabilities_makes_none_up() -> None:
     assert v.probs is None  # vote shares are not judge probabilities
     (mixed,) = panel([iv("j1", "A", None), iv("j2", "B", {"A": 0.2, "B": 0.8})])
     assert mixed.probs == pytest.approx({"A": 0.6, "B": 0.4})
+
+
+def test_combine_arrays_is_the_rule_for_every_item_at_once() -> None:
+    import numpy as np
+
+    from judgekit.run._aggregate import Judgments, agree, combine
+
+    # items 0-3, rows in item order; space sorted: A, B, tie
+    j = Judgments(
+        space=["A", "B", "tie"],
+        group=np.array([0, 0, 1, 1, 2, 2, 3]),
+        label=np.array([0, 1, 0, 1, -1, 1, 2]),  # item 2: AB errored; item 3: one row
+        probs=np.array([[0.9, 0.1, 0], [0.3, 0.7, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0],
+                        [0.2, 0.8, 0], [0, 0, 0]]),
+        keys=np.array([[1, 1, 0], [1, 1, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0], [1, 1, 0],
+                       [0, 0, 0]], dtype=bool),
+        has=np.array([True, True, False, False, False, True, False]),
+    )
+    c = combine(j, 4)
+    assert c.label.tolist() == [0, 0, 1, 2]  # item 1: one-hot 0.5/0.5, alphabetical A
+    assert np.allclose(c.probs[0], [0.6, 0.4, 0]) and c.keys[0].tolist() == [True, True, False]
+    assert c.has_probs.tolist() == [True, False, True, False]
+    assert c.count.tolist() == [2, 2, 1, 1] and c.probs[2].tolist() == [0.2, 0.8, 0.0]
+    assert combine(j, 4, tie_margin=0.25).label.tolist() == [2, 2, 1, 2]  # |0.6-0.4| <= 0.25
+    order = np.array([1, 2, 1, 2, 1, 2, 0])
+    assert agree(j.group, 4, order, j.label).tolist() == [0, 0, -1, -1]
+
+
+def test_combine_arrays_majority_breaks_ties_by_mean_probability() -> None:
+    import numpy as np
+
+    from judgekit.run._aggregate import Judgments, combine
+
+    j = Judgments(space=["A", "B"], group=np.array([0, 0, 0, 0]), label=np.array([0, 1, 1, 0]),
+                  probs=np.array([[0.9, 0.1], [0.4, 0.6], [0.45, 0.55], [0.6, 0.4]]),
+                  keys=np.ones((4, 2), dtype=bool), has=np.ones(4, dtype=bool))
+    assert combine(j, 1, majority=True).label.tolist() == [0]  # 2-2 votes; mean P(A) 0.5875
+
+
+def test_item_verdicts_match_one_item_at_a_time() -> None:
+    labels = [lab(o, lbl, p, item=f"i{n}") for n, (o, lbl, p) in enumerate([
+        ("AB", "A", {"A": 0.7, "B": 0.3}), ("BA", "tie", None), ("single", "3", {"3": 0.4})])]
+    labels += [lab("BA", "B", {"B": 0.9, "tie": 0.1}, item="i0"), lab("AB", None, error="x",
+                                                                          item="i1")]
+    together = item_verdicts(labels)
+    alone = [combine_orders([x for x in labels if x.item_id == v.item_id]) for v in together]
+    assert together == alone
+    assert [v.label for v in together] == ["B", "tie", "3"]  # i0: A 0.35, B 0.6, tie 0.05

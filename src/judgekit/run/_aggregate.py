@@ -7,15 +7,28 @@ average. Tie rule: where the rubric has a ``tie`` label it wins only as the argm
 ``tie_margin > 0`` an item whose |P(A) - P(B)| <= tie_margin is also called ``tie`` (use it for
 rubrics without a tie label, to report near-coin-flips as ties instead of forcing a side).
 ``consistent`` says whether the two orders, each taken alone, chose the same canonical label.
+
+The rule is written once, on arrays: :func:`combine` (and :func:`agree` for ``consistent``)
+takes every judgment of every item at once, which is how the audit combines a million labels.
+:func:`combine_orders`, :func:`item_verdicts` and :func:`panel` put judgekit's objects into
+those arrays and read :class:`ItemVerdict` objects back out.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
 
 from judgekit._types import Label
+
+Array = NDArray[Any]
+ORDER_CODES = {"single": 0, "AB": 1, "BA": 2}
+"""Order -> the code :func:`agree` reads."""
 
 
 @dataclass(frozen=True)
@@ -52,88 +65,236 @@ class ItemVerdict:
         return None if self.probs is None else float(self.probs.get(label, 0.0))
 
 
-def _dist(label: str | None, probs: Mapping[str, float] | None) -> dict[str, float]:
-    """A judgment's distribution: its probabilities, else its label as a one-hot."""
-    return dict(probs) if probs is not None else {str(label): 1.0}
+@dataclass(frozen=True)
+class Judgments:
+    """Judgments as arrays, one row each, to be combined per group (item).
+
+    Attributes:
+        space: Label names in sorted order; codes index it, so an argmax tie goes to the
+            alphabetically first label.
+        group: Group of each row, 0 to n - 1.
+        label: Code of each row's label (-1: errored, left out).
+        probs: ``(rows, K)`` probabilities over ``space`` (0 where a row names none), or None
+            when no row has any.
+        keys: ``(rows, K)`` which labels each row's probabilities name (with ``probs``).
+        has: Which rows have probabilities; the others count as one-hot (with ``probs``).
+
+    """
+
+    space: list[str]
+    group: Array
+    label: Array
+    probs: Array | None = None
+    keys: Array | None = None
+    has: Array | None = None
 
 
-def _mean(dists: Sequence[Mapping[str, float]]) -> dict[str, float]:
-    keys = sorted({k for d in dists for k in d})
-    return {k: sum(d.get(k, 0.0) for d in dists) / len(dists) for k in keys}
+@dataclass(frozen=True)
+class Combined:
+    """Per group, the combined verdict as arrays (length n).
+
+    Attributes:
+        label: Code of the label (-1: no row with a label).
+        probs: ``(n, K)`` mean distribution of the rows with a label (one-hot where they had
+            no probabilities; NaN where there was none).
+        keys: ``(n, K)`` the labels that mean names (its dictionary's keys).
+        has_probs: Whether any row with a label had probabilities (else ``probs`` are only
+            vote shares, which are not judge probabilities).
+        count: Rows with a label.
+
+    """
+
+    label: Array
+    probs: Array
+    keys: Array
+    has_probs: Array
+    count: Array
 
 
-def _decide(probs: Mapping[str, float], tie_margin: float) -> str:
-    label = max(sorted(probs), key=lambda k: probs[k])
-    if tie_margin > 0 and {"A", "B"} <= set(probs):
-        if abs(probs["A"] - probs["B"]) <= tie_margin:
-            return "tie"
-    return label
+def _sums(group: Array, values: Array, n: int) -> Array:
+    """Column sums of ``values`` per group, each added in row order (as Python's ``sum``)."""
+    return np.column_stack([np.bincount(group, weights=values[:, c], minlength=n)
+                            for c in range(values.shape[1])]) if values.shape[1] else \
+        np.zeros((n, 0))
+
+
+def combine(j: Judgments, n: int, *, tie_margin: float = 0.0,
+            majority: bool = False) -> Combined:
+    """Combine the judgments of each group: mean distribution, then its argmax.
+
+    Args:
+        j: The judgments.
+        n: Number of groups.
+        tie_margin: Call ``tie`` where |P(A) - P(B)| <= tie_margin (``space`` must hold
+            ``tie``; not with ``majority``).
+        majority: Label by most votes instead, ties broken by the mean probability, then
+            alphabetically (:func:`panel`'s ``majority``).
+
+    """
+    k = len(j.space)
+    ok = j.label >= 0
+    group, label = j.group[ok], j.label[ok]
+    onehot = np.zeros((len(label), k))
+    onehot[np.arange(len(label)), label] = 1.0
+    dist, named = onehot, onehot > 0
+    has = np.zeros(len(label), dtype=bool)
+    if j.probs is not None and j.keys is not None and j.has is not None:
+        has = j.has[ok]
+        dist = np.where(has[:, None], j.probs[ok], onehot)
+        named = np.where(has[:, None], j.keys[ok], named)
+    count = np.bincount(group, minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = _sums(group, dist, n) / count[:, None]
+    keys = _sums(group, named.astype(float), n) > 0
+    score = np.where(keys, mean, -np.inf)
+    if majority:
+        votes = _sums(group, onehot, n)
+        score = np.where((votes == votes.max(axis=1, initial=0)[:, None]) & (votes > 0),
+                         mean, -np.inf)
+    out = np.where(keys.any(axis=1), np.argmax(score, axis=1) if k else -1, -1)
+    if tie_margin > 0 and not majority and {"A", "B"} <= set(j.space):
+        a, b = j.space.index("A"), j.space.index("B")
+        near = keys[:, a] & keys[:, b] & (np.abs(mean[:, a] - mean[:, b]) <= tie_margin)
+        out = np.where(near, j.space.index("tie"), out)
+    return Combined(np.asarray(out, dtype=np.int64), mean, keys,
+                    np.bincount(group, weights=has, minlength=n) > 0, count)
+
+
+def agree(group: Array, n: int, order: Array, label: Array) -> Array:
+    """Per group: 1/0 where both orders have a label (the same one?), else -1.
+
+    Args:
+        group: Group of each row.
+        n: Number of groups.
+        order: Order code of each row (:data:`ORDER_CODES`).
+        label: Label code of each row (-1: errored). Of two rows of one order, the later counts.
+
+    """
+    last = np.full((2, n), -1, dtype=np.int64)
+    if not len(label):
+        return np.full(n, -1, dtype=np.int64)
+    for o in (0, 1):
+        rows = np.flatnonzero((order == o + 1) & (label >= 0))
+        np.maximum.at(last[o], group[rows], rows)
+    both = (last >= 0).all(axis=0)
+    same = label[last[0]] == label[last[1]]
+    return np.where(both, same.astype(np.int64), -1)
+
+
+class _Judged(Protocol):
+    @property
+    def label(self) -> str | None: ...
+
+    @property
+    def probs(self) -> Mapping[str, float] | None: ...
+
+
+def judgments(rows: Sequence[_Judged], group: Array, tie_margin: float = 0.0) -> Judgments:
+    """Labels or item verdicts as :class:`Judgments` (``tie`` in the space for a tie margin)."""
+    at = [i for i, r in enumerate(rows) if r.probs is not None]  # no tuples: fewer GC passes
+    given = [p for r in rows if (p := r.probs) is not None]
+    names: set[str] = set().union({r.label for r in rows if r.label is not None}, *given)
+    space = sorted(names | ({"tie"} if tie_margin > 0 else set()))
+    index = {s: i for i, s in enumerate(space)}
+    codes = [-1 if r.label is None else index[r.label] for r in rows]
+    cells = np.repeat(np.array(at, dtype=np.int64), [len(p) for p in given]), \
+        [index[key] for p in given for key in p]
+    probs = np.zeros((len(rows), len(space)))
+    keys = np.zeros((len(rows), len(space)), dtype=bool)
+    probs[cells], keys[cells] = [v for p in given for v in p.values()], True
+    has = np.zeros(len(rows), dtype=bool)
+    has[at] = True
+    return Judgments(space, group, np.array(codes, dtype=np.int64), probs, keys, has)
+
+
+def _probs(c: Combined, space: list[str]) -> list[dict[str, float] | None]:
+    """Each group's mean distribution as a dictionary, or None (no probabilities)."""
+    return [dict(compress(zip(space, mean, strict=True), named)) if has else None
+            for mean, named, has in zip(c.probs.tolist(), c.keys.tolist(),
+                                        c.has_probs.tolist(), strict=True)]
+
+
+def _mean_scores(group: Array, n: int, scores: list[float | None]) -> list[float | None]:
+    """Per group, the mean of the rows' scores that are not None (None where there is none)."""
+    value = np.array([np.nan if s is None else s for s in scores], dtype=float)
+    known = ~np.isnan(value)
+    count = np.bincount(group[known], minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(group[known], weights=value[known], minlength=n) / count
+    return [None if c == 0 else m for m, c in zip(mean.tolist(), count.tolist(), strict=True)]
+
+
+def _verdicts(groups: list[list[Label]], tie_margin: float) -> list[ItemVerdict]:
+    """Combine the orders of each group of labels (one judge, one item each)."""
+    rows = [lab for g in groups for lab in g]
+    n = len(groups)
+    group = np.repeat(np.arange(n), [len(g) for g in groups])
+    j = judgments(rows, group, tie_margin)
+    c = combine(j, n, tie_margin=tie_margin)
+    orders = np.array([ORDER_CODES.get(lab.order, 0) for lab in rows], dtype=np.int64)
+    scores = _mean_scores(group, n, [lab.score if lab.label is not None else None
+                                     for lab in rows])
+    names: list[str | None] = [*j.space, None]  # code -1: no label
+    out = []
+    for labels, code, probs, score, consistent, count in zip(
+            groups, c.label.tolist(), _probs(c, j.space), scores,
+            agree(group, n, orders, j.label).tolist(), c.count.tolist(), strict=True):
+        first = labels[0]
+        out.append(ItemVerdict(
+            item_id=first.item_id, judge=first.judge, label=names[code],
+            probs=probs if code >= 0 else None, score=score,
+            consistent=None if consistent < 0 else bool(consistent), orders=count,
+            errors=() if count == len(labels) else
+            tuple(f"{lab.order}: {lab.error}" for lab in labels if lab.label is None),
+            rationales={lab.order: lab.rationale for lab in labels if lab.rationale},
+        ))
+    return out
 
 
 def combine_orders(labels: Sequence[Label], tie_margin: float = 0.0) -> ItemVerdict:
     """Combine one judge's labels of one item (one or two orders)."""
-    ok = [lab for lab in labels if lab.label is not None]
-    errors = tuple(f"{lab.order}: {lab.error}" for lab in labels if lab.label is None)
-    rationales: dict[str, str] = {lab.order: lab.rationale for lab in labels if lab.rationale}
-    first = labels[0]
-    if not ok:
-        return ItemVerdict(first.item_id, first.judge, None, None, None, None, 0, errors,
-                           rationales)
-    probs = _mean([_dist(lab.label, lab.probs) for lab in ok])
-    has_probs = any(lab.probs is not None for lab in ok)
-    scores = [lab.score for lab in ok if lab.score is not None]
-    consistent = None
-    by_order = {lab.order: lab.label for lab in ok}
-    if {"AB", "BA"} <= set(by_order):
-        consistent = by_order["AB"] == by_order["BA"]
-    return ItemVerdict(
-        item_id=first.item_id, judge=first.judge, label=_decide(probs, tie_margin),
-        probs=probs if has_probs else None,
-        score=sum(scores) / len(scores) if scores else None,
-        consistent=consistent, orders=len(ok), errors=errors, rationales=rationales,
-    )
+    return _verdicts([list(labels)], tie_margin)[0]
 
 
 def item_verdicts(labels: Iterable[Label], tie_margin: float = 0.0) -> list[ItemVerdict]:
-    """Group labels by (judge, item) and combine the orders of each."""
-    groups: dict[tuple[str, str], list[Label]] = defaultdict(list)
+    """Group labels by (judge, item) and combine the orders of each, all groups at once."""
+    groups: dict[tuple[str, str], list[Label]] = {}
     for lab in labels:
-        groups[(lab.judge, lab.item_id)].append(lab)
-    return [combine_orders(g, tie_margin) for _, g in sorted(groups.items())]
+        groups.setdefault((lab.judge, lab.item_id), []).append(lab)
+    return _verdicts([groups[key] for key in sorted(groups)], tie_margin) if groups else []
 
 
 def panel(verdicts: Iterable[ItemVerdict], *, how: str = "mean",
           tie_margin: float = 0.0) -> list[ItemVerdict]:
     """Aggregate several judges' item verdicts: ``mean`` probability or ``majority`` label.
 
-    Majority ties between labels are broken by mean probability, then alphabetically.
+    Majority ties between labels are broken by mean probability, then alphabetically. With no
+    probabilities from any member, the panel has none either (vote shares are not judge
+    probabilities).
     """
     if how not in {"mean", "majority"}:
         raise ValueError(f"panel aggregation must be 'mean' or 'majority', not {how!r}")
-    groups: dict[str, list[ItemVerdict]] = defaultdict(list)
+    groups: dict[str, list[ItemVerdict]] = {}
     for v in verdicts:
-        groups[v.item_id].append(v)
+        groups.setdefault(v.item_id, []).append(v)
+    items = sorted(groups)
+    rows = [v for item in items for v in groups[item]]
+    group = np.repeat(np.arange(len(items)), [len(groups[item]) for item in items])
+    j = judgments(rows, group, tie_margin if how == "mean" else 0.0)
+    c = combine(j, len(items), tie_margin=tie_margin if how == "mean" else 0.0,
+                majority=how == "majority")
+    scores = _mean_scores(group, len(items), [v.score if v.label is not None else None
+                                              for v in rows])
     out = []
-    for item_id, vs in sorted(groups.items()):
-        ok = [v for v in vs if v.label is not None]
+    for item_id, code, probs, score in zip(items, c.label.tolist(), _probs(c, j.space), scores,
+                                           strict=True):
+        vs = groups[item_id]
         members = {v.judge: v.label for v in vs}
-        if not ok:
+        if code < 0:
             out.append(ItemVerdict(item_id, "panel", None, None, None, None, 0,
                                    tuple(e for v in vs for e in v.errors), members=members))
             continue
-        probs = _mean([_dist(v.label, v.probs) for v in ok])
-        if how == "mean":
-            label = _decide(probs, tie_margin)
-        else:
-            votes: dict[str, int] = defaultdict(int)
-            for v in ok:
-                votes[str(v.label)] += 1
-            label = max(sorted(votes), key=lambda k: (votes[k], probs.get(k, 0.0)))
-        scores = [v.score for v in ok if v.score is not None]
-        has_probs = any(v.probs is not None for v in ok)  # as in combine_orders: no made-up
-        out.append(ItemVerdict(                            # probabilities from votes alone
-            item_id, "panel", label, probs if has_probs else None,
-            sum(scores) / len(scores) if scores else None,
-            None, sum(v.orders for v in ok), members=members,
-        ))
+        out.append(ItemVerdict(item_id, "panel", j.space[code], probs, score, None,
+                               sum(v.orders for v in vs if v.label is not None),
+                               members=members))
     return out
