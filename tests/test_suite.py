@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from judgekit import ContentError, DataUnavailable, ReferenceNotFound, load_suite
+from judgekit import ContentError, DataUnavailable, ReferenceNotFound, load_suite, run_suite
 
 MakeSuite = Callable[..., Path]
 Rows = Callable[..., list[dict[str, Any]]]
@@ -80,6 +81,7 @@ def test_missing_items_file(make_suite: MakeSuite) -> None:
     with pytest.raises(ContentError, match="file not found") as info:
         load_suite(str(path))
     assert not isinstance(info.value, DataUnavailable)
+    assert info.value.path == path and info.value.where == "field 'items'"
 
 
 def test_gold_label_outside_label_space(make_suite: MakeSuite, pairwise: Rows) -> None:
@@ -165,3 +167,110 @@ def test_pointwise_gold_floats_are_normalized(tmp_path: Path) -> None:
     suite = load_suite(str(tmp_path / "s.yaml"))
     assert suite.gold == {"a": "4"}
     assert [r.order for r in suite.renderer.requests(suite.items[0])] == ["single"]
+
+
+def _point(suite: Path, items: str) -> Path:
+    """Rewrite the ``items:`` field of a suite made by ``make_suite``."""
+    suite.write_text(suite.read_text(encoding="utf-8").replace(
+        "items: items.jsonl", f"items: {json.dumps(items)}"), encoding="utf-8")
+    return suite
+
+
+def _outside(tmp_path: Path, pairwise: Rows) -> Path:
+    """A valid items file that no suite below may read by a relative path."""
+    secret = tmp_path / "private" / "secret.jsonl"
+    secret.parent.mkdir()
+    write = "".join(json.dumps(r) + "\n" for r in pairwise(2, prefix="secret"))
+    secret.write_text(write, encoding="utf-8")
+    return secret
+
+
+@pytest.mark.parametrize("items", ["../../etc/passwd", "../private/secret.jsonl",
+                                   "sub/../../private/secret.jsonl"])
+def test_relative_items_path_may_not_leave_the_suite_folder(
+        make_suite: MakeSuite, tmp_path: Path, pairwise: Rows, items: str) -> None:
+    _outside(tmp_path, pairwise)
+    path = _point(make_suite(), items)
+    with pytest.raises(ContentError) as info:
+        load_suite(str(path))
+    err = info.value
+    assert err.path == path and err.where == "field 'items'"
+    assert repr(items) in err.problem and "outside the suite's folder" in err.problem
+    assert "absolute path" in (err.fix or "")
+
+
+def test_symlink_out_of_the_suite_folder_is_refused(
+        make_suite: MakeSuite, tmp_path: Path, pairwise: Rows) -> None:
+    secret = _outside(tmp_path, pairwise)
+    path = _point(make_suite(), "link.jsonl")
+    (path.parent / "link.jsonl").symlink_to(secret)
+    with pytest.raises(ContentError, match="outside the suite's folder") as info:
+        load_suite(str(path))
+    assert info.value.where == "field 'items'"
+
+
+def test_absolute_items_path_of_a_user_suite_is_read_and_recorded_resolved(
+        make_suite: MakeSuite, tmp_path: Path, pairwise: Rows,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = _outside(tmp_path, pairwise)
+    path = _point(make_suite(), str(secret))
+    monkeypatch.chdir(path.parent)
+    suite = load_suite("suite.yaml")  # a relative path on the command line
+    assert [i.id for i in suite.items] == ["secret0000", "secret0001"]
+    assert suite.path == path.resolve() and suite.path.is_absolute()
+    assert str(secret.resolve()) in suite.sources
+    assert all(Path(p).is_absolute() and Path(p) == Path(p).resolve() for p in suite.sources)
+
+
+def test_manifest_records_resolved_paths(make_suite: MakeSuite, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from judgekit.backends import FakeBackend
+
+    path = make_suite()
+    monkeypatch.chdir(path.parent)
+    run_suite(load_suite("./suite.yaml", limit=1), [FakeBackend()], tmp_path / "run")
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["suite_path"] == str(path.resolve())
+    assert str(path.parent.resolve() / "items.jsonl") in manifest["sources_sha256"]
+
+
+@pytest.mark.parametrize("items, problem", [
+    ("../../../../etc/passwd", "outside the folders of domain 'escdom'"),
+    ("../../outside.jsonl", "outside the folders of domain 'escdom'"),
+    ("ABSOLUTE", "is absolute; a suite of domain 'escdom' may read only"),
+    ("gold:../outside.jsonl", "outside the gold root"),
+])
+def test_plugin_suites_read_only_their_domain_and_the_gold_root(
+        tmp_domain: Callable[..., Path], tmp_path: Path, pairwise: Rows, items: str,
+        problem: str) -> None:
+    rows = "".join(json.dumps(r) + "\n" for r in pairwise(2))
+    (tmp_path / "outside.jsonl").write_text(rows, encoding="utf-8")
+    (tmp_path / "gold").mkdir()
+    items = items.replace("ABSOLUTE", str(tmp_path / "outside.jsonl"))
+    suite = ("rubric: core/preference\nprompt: core/pairwise\n"
+             f"items: {json.dumps(items)}\n")
+    tmp_domain("escdom", {"suites/bad.yaml": suite, "suites/ok.yaml":
+                          suite.replace(json.dumps(items), "items/ok.jsonl"),
+                          "suites/items/ok.jsonl": rows,
+                          "rubrics/data.jsonl": rows,
+                          "suites/own.yaml": suite.replace(json.dumps(items),
+                                                           "../rubrics/data.jsonl")})
+    with pytest.raises(ContentError) as info:
+        load_suite("escdom/bad", gold_root=tmp_path / "gold")
+    err = info.value
+    assert err.path is not None and err.path.name == "bad.yaml"
+    assert err.where == "field 'items'" and problem in err.problem
+    assert len(load_suite("escdom/ok").items) == 2
+    assert len(load_suite("escdom/own").items) == 2  # anywhere in the domain's own folders
+
+
+def test_a_bad_items_path_names_the_suite_and_its_field(jk: Any, make_suite: MakeSuite) -> None:
+    path = _point(make_suite(), "../../etc/passwd")
+    proc = jk("run", str(path), "--judge", "fake", "--out", str(path.parent / "run"))
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr + proc.stdout
+    assert f"{path}, field 'items': items path '../../etc/passwd' leads to " in proc.stderr
+    other = _point(make_suite(name="other"), "notes.txt")
+    other.with_name("notes.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(ContentError, match=r"not a \.jsonl, \.csv or \.parquet file") as info:
+        load_suite(str(other))
+    assert info.value.where == "field 'items'"

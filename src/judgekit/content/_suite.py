@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from judgekit._errors import ContentError, DataUnavailable, ReferenceNotFound
+from judgekit._errors import ContentError, ReferenceNotFound
 from judgekit._types import Item, Mode, Sampling
 from judgekit.content._checkers import resolve_checker
-from judgekit.content._domains import Domain, get_domain, resolve
-from judgekit.content._files import load_model, read_items
+from judgekit.content._domains import KINDS, Domain, get_domain, resolve
+from judgekit.content._files import ITEM_FORMATS, load_model, read_items
 from judgekit.content._render import Renderer, compile_prompt, environment, template_files
 from judgekit.content._schema import Constitution, Rubric, Suite
 
@@ -108,28 +108,29 @@ def load_suite(ref: str, *, gold_root: Path | None = None, mode: Mode | None = N
     spec = load_model(path, Suite)
     if spec.checker:  # fail at load (and in `judgekit check`), not mid-run
         resolve_checker(spec.checker, domain.name, origin=path)
-    sources: dict[str, str] = {str(path): _sha(path)}
+    sources: dict[str, str] = {}
+    _hash(sources, path)
 
     try:
         _, rubric_path = resolve(spec.rubric, "rubrics", domain.name, origin=path)
         rubric = load_model(rubric_path, Rubric)
-        sources[str(rubric_path)] = _sha(rubric_path)
+        _hash(sources, rubric_path)
         constitution = None
         if spec.constitution:
             _, con_path = resolve(spec.constitution, "constitutions", domain.name, origin=path)
             constitution = load_model(con_path, Constitution)
-            sources[str(con_path)] = _sha(con_path)
+            _hash(sources, con_path)
         prompt_dom, prompt_dir = resolve(spec.prompt, "prompts", domain.name, origin=path)
     except ReferenceNotFound as exc:
         raise type(exc)(path, exc.problem, where=exc.where, fix=exc.fix) from None
     for tpl in sorted(prompt_dir.glob("*.j2")):
-        sources[str(tpl)] = _sha(tpl)
+        _hash(sources, tpl)
 
     env = environment()
     pair = compile_prompt(env, prompt_dom.name, prompt_dir.name)
     names = [f"{prompt_dom.name}/{prompt_dir.name}/{role}.j2" for role in ("system", "user")]
     for tpl_path in template_files(env, names).values():  # {% extends %}/{% include %} too
-        sources.setdefault(str(tpl_path), _sha(tpl_path))
+        _hash(sources, tpl_path)
     mode = mode or spec.mode
     sampling = Sampling(
         mode=mode,
@@ -140,9 +141,9 @@ def load_suite(ref: str, *, gold_root: Path | None = None, mode: Mode | None = N
     fields.update(spec.fields)
     renderer = Renderer(pair, rubric, constitution, fields, sampling)
 
-    items_path = _items_path(spec.items, path, gold_root)
+    items_path = items_file(spec.items, path, domain, gold_root)
     items = read_items(items_path)
-    sources[str(items_path)] = _sha(items_path)
+    _hash(sources, items_path)
     items = [it for it in items if all(it.fields.get(k) == v for k, v in spec.where.items())]
     n = limit or spec.limit
     if n is not None:
@@ -152,24 +153,69 @@ def load_suite(ref: str, *, gold_root: Path | None = None, mode: Mode | None = N
                            where="field 'where'", fix="loosen the filter")
     _check_fields(items, fields, items_path)
     gold, annotators = _gold(spec, rubric, items, items_path)
+    resolved = path.resolve()
     return LoadedSuite(
-        ref=f"{domain.name}/{path.stem}" if path.parent == domain.suites else str(path),
-        path=path, spec=spec, domain=domain, rubric=rubric, constitution=constitution,
+        ref=f"{domain.name}/{path.stem}" if resolved.parent == domain.suites.resolve()
+        else str(path),
+        path=resolved, spec=spec, domain=domain, rubric=rubric, constitution=constitution,
         renderer=renderer, items=items, gold=gold, annotators=annotators, sources=sources,
     )
 
 
-def _items_path(spec_items: str, suite_path: Path, gold_root: Path | None) -> Path:
-    if spec_items.startswith("gold:"):
-        root = gold_root or default_gold_root()
-        rel = spec_items.removeprefix("gold:")
-        if root is None:
-            raise DataUnavailable(suite_path, f"items {spec_items!r} need the gold root, which "
-                                  "is not on this machine", where="field 'items'",
-                                  fix="pass --gold-root DIR (the folder holding the gold sets)")
-        return root / rel
-    p = Path(spec_items)
-    return p if p.is_absolute() else suite_path.parent / p
+def items_file(spec_items: str, suite_path: Path, domain: Domain,
+               gold_root: Path | None = None) -> Path:
+    """Where a suite's ``items:`` points, refusing paths that leave where the suite may read.
+
+    A suite of an installed domain (its file lies in the domain's suites folder) reads only
+    inside the domain's own folders and the gold root. Any other suite file (one a user gives
+    by path) reads relative paths inside its own folder, and anywhere through an absolute path
+    the user wrote. ``gold:SET/FILE`` must stay inside the gold root. Symbolic links are
+    followed before the check.
+
+    Raises:
+        ContentError: The path leaves its allowed folders, is not an items format, or is
+            absent; the error names the suite file and its ``items`` field.
+        DataUnavailable: A ``gold:`` path and no gold root on this machine.
+
+    """
+    gold = spec_items.startswith("gold:")
+    rel = Path(spec_items.removeprefix("gold:"))
+    owned = suite_path.resolve().is_relative_to(domain.suites.resolve())
+    base = suite_path.parent
+    if gold:
+        from judgekit.gold import gold_root_for  # --gold-root > env > shared > cache > fetch
+
+        root = gold_root_for(rel.as_posix(), gold_root, origin=suite_path)
+        base, roots, allowed = root, [root], f"the gold root {root}"
+    elif rel.is_absolute() and owned:
+        raise _bad_items(suite_path, f"items path {spec_items!r} is absolute; a suite of domain "
+                         f"{domain.name!r} may read only its own folders and the gold root",
+                         "ship the file in the domain and write its path relative to the "
+                         "suite file, or use 'gold:SET/FILE'")
+    elif rel.is_absolute():
+        roots, allowed = [rel], ""  # an absolute path the user wrote in their own suite
+    elif owned:
+        roots = [domain.folder(kind) for kind in KINDS]
+        allowed = f"the folders of domain {domain.name!r}"
+    else:
+        roots, allowed = [base], f"the suite's folder {base.resolve()}"
+    target = base / rel
+    resolved = target.resolve()
+    if not any(resolved.is_relative_to(r.resolve()) for r in roots):
+        raise _bad_items(suite_path, f"items path {spec_items!r} leads to {resolved}, outside "
+                         f"{allowed}", "keep the items file inside that folder"
+                         + ("" if owned or gold else ", or write its absolute path"))
+    if target.suffix.lower() not in ITEM_FORMATS:
+        raise _bad_items(suite_path, f"items file {target} is not a .jsonl, .csv or .parquet "
+                         "file", "point 'items:' at a .jsonl, .csv or .parquet file")
+    if not target.is_file():
+        raise _bad_items(suite_path, f"items file not found: {target}", "check the 'items:' "
+                         "path (relative to the suite file) and its spelling")
+    return target
+
+
+def _bad_items(suite_path: Path, problem: str, fix: str) -> ContentError:
+    return ContentError(suite_path, problem, where="field 'items'", fix=fix)
 
 
 def _check_fields(items: list[Item], fields: dict[str, str], path: Path) -> None:
@@ -213,5 +259,8 @@ def _gold(spec: Suite, rubric: Rubric, items: list[Item],
     return gold, annotators
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _hash(sources: dict[str, str], path: Path) -> None:
+    """Record ``path``'s sha256 under its resolved absolute path (the run manifest's key)."""
+    key = str(path.resolve())
+    if key not in sources:
+        sources[key] = hashlib.sha256(path.read_bytes()).hexdigest()
