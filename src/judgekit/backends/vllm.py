@@ -14,6 +14,10 @@ reads when it starts: ``VLLM_CPU_KVCACHE_SPACE`` (KV cache GiB, from ``kv_cache_
 thread). They configure the engine process only and change nothing else in judgekit.
 Programs that create this backend must guard their entry point with
 ``if __name__ == "__main__":`` because vLLM starts its engine in a spawned process.
+
+Message text never holds one of the tokenizer's special tokens (:class:`TokenGuard`): HF
+tokenizers turn the text ``<|im_end|>`` inside a message into the real end-of-turn token, so
+a response could fake a turn boundary. The chat template adds the real ones.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from judgekit._errors import BackendError
@@ -36,6 +41,54 @@ ENGINE_OPTIONS = frozenset({"max_model_len", "kv_cache_gib", "block_size", "enfo
 
 IGNORED_OPTIONS = frozenset({"base_url", "concurrency"})
 """Options callers pass to every judge that an in-process engine has no use for."""
+
+
+_BROKEN = {"<": "\u2039", "[": "\u27e6"}
+"""A special token loses its first character (``<`` -> ``‹``, ``[`` -> ``⟦``); any other
+first character is followed by U+2060 WORD JOINER."""
+
+
+class TokenGuard:
+    """Breaks every spelling of a tokenizer's special tokens in message text.
+
+    Args:
+        tokens: The token strings to break (single characters and whitespace are ignored).
+
+    """
+
+    def __init__(self, tokens: Iterable[str]) -> None:
+        words = {t for t in tokens if len(t) > 1 and not t.isspace()}
+        self.tokens = tuple(sorted(words, key=lambda t: (-len(t), t)))
+        self._pattern = re.compile("|".join(map(re.escape, self.tokens))) if words else None
+
+    @classmethod
+    def of(cls, tokenizer: Any) -> TokenGuard:
+        """Guard a HF tokenizer's special tokens and its markup-like added tokens (``<think>``)."""
+        tokens = {str(t) for t in getattr(tokenizer, "all_special_tokens", None) or ()}
+        for added in (getattr(tokenizer, "added_tokens_decoder", None) or {}).values():
+            text = str(getattr(added, "content", added))
+            if getattr(added, "special", False) or any(c in text for c in "<>[]|"):
+                tokens.add(text)
+        return cls(tokens)
+
+    def __call__(self, text: str) -> str:
+        """``text`` with every special token broken (again where breaking one made another)."""
+        for _ in range(8):  # one pass suffices unless tokens overlap; never loop forever
+            if self._pattern is None or not self._pattern.search(text):
+                break
+            text = self._pattern.sub(_break, text)
+        return text
+
+
+def _break(match: re.Match[str]) -> str:
+    token = match.group()
+    head = _BROKEN.get(token[0], token[0] + "\u2060")
+    return head + token[1:]
+
+
+def chat_messages(request: Request, guard: TokenGuard) -> list[dict[str, str]]:
+    """A request's messages for ``LLM.chat``, with the special tokens in their text broken."""
+    return [{"role": m.role, "content": guard(m.content)} for m in request.messages]
 
 
 def on_cpu() -> bool:
@@ -124,6 +177,7 @@ class VLLMBackend:
             raise BackendError(f"vLLM could not load {model!r}: {exc}") from exc
         try:
             self.tokenizer = self.llm.get_tokenizer()
+            self.guard = TokenGuard.of(self.tokenizer)
         except BaseException:
             self.close()  # the engine is up: never leak it
             raise
@@ -166,7 +220,7 @@ class VLLMBackend:
             return [c for r in requests for c in self.complete([r])]
 
     def _chat(self, requests: Sequence[Request]) -> list[Completion]:
-        conversations = [[m.to_dict() for m in r.messages] for r in requests]
+        conversations = [chat_messages(r, self.guard) for r in requests]
         params = [self.sampling_params(r.sampling) for r in requests]
         outputs = self.llm.chat(conversations, params, use_tqdm=False)  # type: ignore[arg-type]
         return [self._completion(o) for o in outputs]

@@ -9,8 +9,11 @@ prefix that vLLM's prefix cache reuses; ``user.j2`` also sees the item, last.
 from __future__ import annotations
 
 import re
+import sys
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +26,54 @@ from judgekit._types import Item, Message, Order, Request, Sampling
 from judgekit.content._domains import get_domain
 from judgekit.content._schema import Constitution, Rubric
 
-_DELIMS = re.compile(
-    r"<(?=\s*/?\s*(?:response(?:_a|_b)?|prompt|reference|criterion|statement|tests|item|"
-    r"conversation|answer|question)\b)",
-    re.IGNORECASE,
+_TAIL = (  # what may follow "<" to make a delimiter or a chat-template control token
+    r"\s*/?\s*(?:response(?:_a|_b)?|prompt|reference|criterion|statement|tests|item|"
+    r"conversation|answer|question)\b"
+    r"|\|[^<>|\s]{1,40}\|>"  # <|im_end|>, <|im_start|>, <|eot_id|>, <|endoftext|>...
+    r"|/?s>|</?SYS>>|(?:start_of_turn|end_of_turn|bos|eos|pad|unk)>"
 )
+_BRACKET_TAIL = r"/?(?:INST|SYS|AVAILABLE_TOOLS|TOOL_CALLS|TOOL_RESULTS)\]"  # [/INST]...
+_DELIMS = re.compile(rf"<(?={_TAIL})|\[(?={_BRACKET_TAIL})", re.IGNORECASE)
+_DEFANGED = {"<": "\u2039", "[": "\u27e6"}
+"""``<`` becomes ``‹`` and ``[`` becomes ``⟦``: NFKC changes neither back."""
+_IGNORED = ("Cf", "Mn", "Me")
+"""Unicode categories a look-alike check leaves out: zero-width and bidi controls (``Cf``)
+and combining marks (``Mn``, ``Me``), which render on top of the character before them."""
 
 
 def neutralize(text: str) -> str:
-    """Defang delimiter look-alikes (``<response_a>``...) inside untrusted item text."""
-    return _DELIMS.sub("\u2039", text)
+    r"""Defang delimiter look-alikes and chat control tokens inside untrusted item text.
+
+    ``<response_a>``, ``</prompt>``..., ``<|im_end|>``, ``<|eot_id|>``, ``[/INST]``, ``<s>``
+    lose their opening character (``<`` -> ``‹``, ``[`` -> ``⟦``), so item text can neither
+    close the delimiters the prompt wraps it in nor fake a turn boundary. Look-alikes count:
+    the text is matched in Unicode NFKC form with zero-width and bidi controls and combining
+    marks left out (``<\u200b/response_b>``, fullwidth ``＜／response_b＞``). Only the opening
+    character is changed; the rest of the text (``x²``, ``ﬁ``...) reaches the judge as written.
+    """
+    if text.isascii():
+        return _DELIMS.sub(lambda m: _DEFANGED[m.group()], text)
+    ignored = _ignored()
+    if not _DELIMS.search(unicodedata.normalize("NFKC", text.translate(ignored))):
+        return text  # the usual case, checked at C speed
+    view: list[str] = []
+    origin: list[int] = []  # index in ``text`` of each character of ``view``
+    for i, char in enumerate(text):
+        folded = char if char.isascii() else (
+            unicodedata.normalize("NFKC", char.translate(ignored)).translate(ignored))
+        view.extend(folded)
+        origin.extend([i] * len(folded))
+    out = list(text)
+    for match in _DELIMS.finditer("".join(view)):
+        out[origin[match.start()]] = _DEFANGED[match.group()]
+    return "".join(out)
+
+
+@cache
+def _ignored() -> dict[int, None]:
+    """``str.translate`` table deleting the :data:`_IGNORED` characters (built once, ~0.1 s)."""
+    cat = unicodedata.category
+    return {c: None for c in range(0x80, sys.maxunicode + 1) if cat(chr(c)) in _IGNORED}
 
 
 def _clean(value: Any) -> Any:
