@@ -55,6 +55,7 @@ def install(name: str, data: bytes, record: dict[str, Any], root: Path) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=root))
     final = root / name
     try:
+        staging.chmod(0o755)  # mkdtemp makes it private; a cache folder is not secret
         (staging / DATA).write_bytes(data)
         (staging / PROVENANCE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
         old = None

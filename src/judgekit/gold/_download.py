@@ -106,8 +106,8 @@ def _http(gold: GoldSet, file: UpstreamFile, url: str, part: Path,
                 if not (part.exists() and part.stat().st_size > have):
                     break  # no new bytes: offline or refused, retrying will not help
     done = part.stat().st_size if part.exists() else 0
-    raise _error(gold, file, part, f"could not download {url} ({problem}); "
-                 f"{done} of {file.size} bytes kept to resume", _FIX)
+    kept = f"; {done} of {file.size} bytes kept to resume" if done else ""
+    raise _error(gold, file, part, f"could not download {url} ({problem}){kept}", _FIX)
 
 
 _FIX = ("check the network (or JUDGEKIT_GOLD_MIRROR) and run the same `judgekit gold fetch` "
