@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -81,3 +83,110 @@ def test_durable_settings(tmp_path: Path) -> None:
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     pk = [r[1] for r in db.execute("PRAGMA table_info(labels)") if r[5]]
     assert pk == ["item_id", "ord", "judge"]
+
+
+COMPLETIONS = [
+    Completion(text="A"),
+    Completion(text="A", tokens=("A",), top_logprobs=({"A": -0.1, "B": -2.5, "tie": -3.0},)),
+    Completion(text="Ġtie", tokens=("Ġ", "tie"), top_logprobs=({"Ġ": 0.0}, {"tie": -1e-9}),
+               prompt_tokens=812),
+    Completion(text="B", tokens=("B",), top_logprobs=({"B": -0.5, "A": None},)),  # type: ignore[dict-item]
+    Completion(text="5", tokens=("5",), top_logprobs=({"5": 0, "4": -1.5},)),
+    Completion(text='{"verdict": "A"}', tokens=('{"verdict": "', "A", '"}'),
+               top_logprobs=({}, {"A": -0.2, "B": float("-inf")}, {'"}': 0.0})),
+    Completion(text="", tokens=()),
+    Completion(text="ü ✓", tokens=("ü ✓",), top_logprobs=({"ü ✓": -0.0},)),
+]
+
+
+@pytest.mark.parametrize("comp", COMPLETIONS)
+def test_completions_read_back_exactly(tmp_path: Path, comp: Completion) -> None:
+    key = "ab" * 32
+    with Store(tmp_path / "l.sqlite") as store:
+        store.write("j", [(key, comp)], [])
+        got = store.cached([key])[key]
+    assert got == comp
+    assert [list(d.items()) for d in got.top_logprobs] == [
+        list(d.items()) for d in comp.top_logprobs]
+
+
+def test_raw_text_is_stored_once(tmp_path: Path) -> None:
+    key = hashlib.sha256(b"x").hexdigest()
+    comp = Completion(text="A", tokens=("A",), top_logprobs=({"A": -0.1, "B": -2.0},))
+    same = replace(label("x", key=key), raw="A")
+    other = replace(label("y", "BA", key=key), raw="something else")
+    with Store(tmp_path / "l.sqlite") as store:
+        store.write("j", [(key, comp)], [same, other])
+        assert list(store.labels()) == [same, other]
+    db = sqlite3.connect(tmp_path / "l.sqlite")
+    rows = db.execute("SELECT item_id, raw, typeof(key), length(key) FROM labels").fetchall()
+    assert rows == [("x", None, "blob", 32), ("y", "something else", "blob", 32)]
+
+
+def test_presented_label_round_trips_even_when_unusual(tmp_path: Path) -> None:
+    odd = [replace(label("a", "BA"), label="A", label_presented="A"),  # not what BA implies
+           replace(label("b", "BA"), label="A", label_presented=None),
+           replace(label("c", "BA"), label="B", label_presented="A"),  # the usual swap
+           replace(label("d", "single"), label="3", label_presented="3")]
+    with Store(tmp_path / "l.sqlite") as store:
+        store.write("j", [], odd)
+        assert list(store.labels()) == odd
+    db = sqlite3.connect(tmp_path / "l.sqlite")
+    stored = dict(db.execute("SELECT item_id, presented FROM labels").fetchall())
+    assert stored == {"a": '"A"', "b": "null", "c": None, "d": None}
+
+
+def test_done_asks_about_chunks_of_items(tmp_path: Path) -> None:
+    labels = [label(f"i{n:04d}", key=f"k{n}") for n in range(1200)]
+    with Store(tmp_path / "l.sqlite") as store:
+        store.write("j", [], labels)
+        asked = [f"i{n:04d}" for n in range(0, 1200, 2)] + ["nope"]
+        got = store.done("j", asked)
+        assert got == {(f"i{n:04d}", "AB"): f"k{n}" for n in range(0, 1200, 2)}
+        assert store.done("other", asked) == {}
+
+
+def test_labels_are_ordered_by_item_order_and_judge_name(tmp_path: Path) -> None:
+    with Store(tmp_path / "l.sqlite") as store:  # judge ids given in the order first seen
+        store.write("zeta", [], [label("b", judge="zeta"), label("a", "BA", judge="zeta")])
+        store.write("alpha", [], [label("b", judge="alpha"), label("a", judge="alpha")])
+        got = [(lab.item_id, lab.order, lab.judge) for lab in store.labels()]
+        assert got == [("a", "AB", "alpha"), ("a", "BA", "zeta"), ("b", "AB", "alpha"),
+                       ("b", "AB", "zeta")]
+        assert [lab.item_id for lab in store.labels("zeta")] == ["a", "b"]
+        assert store.judges() == ["alpha", "zeta"]
+
+
+FORMAT_1 = """
+CREATE TABLE completions (key TEXT PRIMARY KEY, model TEXT NOT NULL, completion TEXT NOT NULL,
+    created REAL NOT NULL);
+CREATE TABLE labels (item_id TEXT NOT NULL, ord TEXT NOT NULL, judge TEXT NOT NULL,
+    key TEXT NOT NULL, label TEXT, label_presented TEXT, probs TEXT, score REAL,
+    rationale TEXT, error TEXT, raw TEXT NOT NULL, extra TEXT, created REAL NOT NULL,
+    PRIMARY KEY (item_id, ord, judge));
+"""
+
+
+def test_a_format_1_store_is_converted_in_place(tmp_path: Path) -> None:
+    key = hashlib.sha256(b"k").hexdigest()
+    comp = Completion(text="B", tokens=("B",), top_logprobs=({"A": -2.0, "B": -0.2},))
+    db = sqlite3.connect(tmp_path / "l.sqlite")
+    db.executescript(FORMAT_1)
+    db.execute("INSERT INTO completions VALUES (?, 'j', ?, 1.0)", (key, comp.to_json()))
+    db.executemany("INSERT INTO labels VALUES (?,?,?,?,?,?,?,?,?,?,?,?,1.0)", [
+        ("x", "BA", "j", key, "A", "B", '{"B": 0.8, "A": 0.2}', None, None, None, "B",
+         '{"n": 1}'),
+        ("y", "AB", "j", "kerr", None, None, None, None, None, "backend: timeout", "", None)])
+    db.commit()
+    db.close()
+    with Store(tmp_path / "l.sqlite") as store:
+        got = list(store.labels())
+        assert store.cached([key]) == {key: comp}
+        assert store.done_keys("j") == {("x", "BA"): key}
+    assert [(g.item_id, g.label, g.label_presented, g.probs, g.raw, g.extra, g.error)
+            for g in got] == [("x", "A", "B", {"B": 0.8, "A": 0.2}, "B", {"n": 1}, None),
+                              ("y", None, None, None, "", {}, "backend: timeout")]
+    db = sqlite3.connect(tmp_path / "l.sqlite")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert tables == {"judges", "spaces", "completions", "labels"}

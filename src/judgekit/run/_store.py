@@ -1,46 +1,63 @@
-"""The label store: one SQLite file per run, append-mostly, fsync'd per batch.
+"""The label store: one lean SQLite file per run, append-mostly, fsync'd per batch.
 
-Two tables: ``completions`` (cache: request key -> raw completion) and ``labels`` (one row per
-item x order x judge, primary key on that triple). A batch's completions and labels are written
-in one transaction with ``synchronous=FULL``, so a run killed at any instant (SIGKILL included)
-holds every label of every committed batch and nothing of the batch in flight: resuming judges
-exactly what is missing, and the primary key makes a duplicate impossible.
+Tables (store format 2, ``PRAGMA user_version``):
+
+- ``completions``: the cache, request key -> raw completion, each kept once
+  (:mod:`judgekit.run._codec`); keyed by the 32-byte key, ``WITHOUT ROWID``;
+- ``labels``: one row per item x order x judge (primary key on that triple, ``WITHOUT
+  ROWID``): the parsed verdict, its distribution packed, and the request key; the raw output
+  is read from the completion and kept on the label only where it differs;
+- ``judges`` and ``spaces``: the judge names and label spaces the rows point to.
+
+A batch's completions and labels are written in one transaction with ``synchronous=FULL``,
+so a run killed at any instant (SIGKILL included) holds every label of every committed batch
+and nothing of the batch in flight: resuming judges exactly what is missing, and the primary
+key makes a duplicate impossible. A resumed run asks :meth:`Store.done` about one chunk of
+items at a time instead of loading every key. A store of format 1 (judgekit 0.1.0: raw text
+kept twice, keys as text) is converted in place the first time it is opened.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import groupby
 from pathlib import Path
+from typing import Any
 
 from judgekit._types import Completion, Label
+from judgekit.run._codec import (
+    ORDER_CODE,
+    ORDERS,
+    completion_in,
+    completion_out,
+    key_in,
+    key_out,
+    pack,
+    presented_in,
+    presented_out,
+    unpack,
+)
 
+FORMAT = 2
 _SCHEMA = """
+CREATE TABLE IF NOT EXISTS judges (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS spaces (id INTEGER PRIMARY KEY, labels TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS completions (
-    key TEXT PRIMARY KEY,
-    model TEXT NOT NULL,
-    completion TEXT NOT NULL,
-    created REAL NOT NULL
-);
+    key BLOB PRIMARY KEY, text TEXT NOT NULL, header TEXT, logprobs BLOB
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS labels (
-    item_id TEXT NOT NULL,
-    ord TEXT NOT NULL,
-    judge TEXT NOT NULL,
-    key TEXT NOT NULL,
-    label TEXT,
-    label_presented TEXT,
-    probs TEXT,
-    score REAL,
-    rationale TEXT,
-    error TEXT,
-    raw TEXT NOT NULL,
-    extra TEXT,
-    created REAL NOT NULL,
+    item_id TEXT NOT NULL, ord INTEGER NOT NULL, judge INTEGER NOT NULL, key BLOB NOT NULL,
+    label TEXT, presented TEXT, space INTEGER, probs BLOB, score REAL, rationale TEXT,
+    error TEXT, raw TEXT, extra TEXT,
     PRIMARY KEY (item_id, ord, judge)
-);
+) WITHOUT ROWID;
 """
+_LABEL_COLUMNS = ("l.item_id, l.ord, l.judge, l.key, l.label, l.presented, l.space, l.probs, "
+                  "l.score, l.rationale, l.error, COALESCE(l.raw, c.text, ''), l.extra")
+_IN = 500
+"""Keys or ids per ``IN (...)`` query."""
 
 LABELS_FILE = "labels.sqlite"
 
@@ -49,16 +66,34 @@ class Store:
     """A run's SQLite store.
 
     Args:
-        path: The SQLite file (created if absent).
+        path: The SQLite file (created if absent; a format-1 store is converted).
 
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self._db = sqlite3.connect(path, isolation_level=None, timeout=60,
+                                   check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        self._judges: dict[str, int] = {}
+        self._judge_names: dict[int, str] = {}
+        self._spaces: dict[tuple[str, ...], int] = {}
+        self._space_labels: dict[int, tuple[str, ...]] = {}
+        if self._db.execute("PRAGMA user_version").fetchone()[0] < FORMAT:
+            from judgekit.run._migrate import upgrade
+
+            with self._transaction():
+                upgrade(self._db, _SCHEMA, FORMAT, self._label_row)
+        self._load_names()
+
+    def _load_names(self) -> None:
+        """Judge and label-space ids as committed."""
+        self._judges = dict(self._db.execute("SELECT name, id FROM judges"))
+        self._judge_names = {i: n for n, i in self._judges.items()}
+        self._spaces = {tuple(json.loads(t)): i for i, t in
+                        self._db.execute("SELECT id, labels FROM spaces")}
+        self._space_labels = {i: s for s, i in self._spaces.items()}
 
     def close(self) -> None:
         """Close the database."""
@@ -70,62 +105,150 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def done_keys(self, judge: str) -> dict[tuple[str, str], str]:
-        """``(item_id, order) -> request key`` of labels stored for ``judge``.
+    def done(self, judge: str, item_ids: Sequence[str]) -> dict[tuple[str, str], str]:
+        """``(item_id, order) -> request key`` of ``judge``'s labels stored for these items.
 
         Labels whose error came from the transport (``backend: ...``) are left out, so a
         resumed run judges them again.
         """
-        rows = self._db.execute(
-            "SELECT item_id, ord, key FROM labels WHERE judge = ?"
-            " AND (error IS NULL OR error NOT LIKE 'backend:%')", (judge,))
-        return {(i, o): k for i, o, k in rows}
+        jid = self._judges.get(judge)
+        if jid is None:
+            return {}
+        out: dict[tuple[str, str], str] = {}
+        for start in range(0, len(item_ids), _IN):
+            chunk = list(item_ids[start:start + _IN])
+            for i, o, k in self._db.execute(
+                f"SELECT item_id, ord, key FROM labels WHERE judge = ? AND item_id IN "
+                f"({','.join('?' * len(chunk))}) AND (error IS NULL OR error NOT LIKE "
+                "'backend:%')", [jid, *chunk]):
+                out[i, ORDERS[o]] = key_out(k)
+        return out
+
+    def done_keys(self, judge: str) -> dict[tuple[str, str], str]:
+        """Every ``(item_id, order) -> key`` of :meth:`done` (small runs and tests only)."""
+        ids = [r[0] for r in self._db.execute("SELECT DISTINCT item_id FROM labels")]
+        return self.done(judge, ids)
 
     def cached(self, keys: Sequence[str]) -> dict[str, Completion]:
         """Cached completions for the keys that have one."""
         out: dict[str, Completion] = {}
-        for start in range(0, len(keys), 500):
-            chunk = list(keys[start:start + 500])
-            marks = ",".join("?" * len(chunk))
-            for key, blob in self._db.execute(
-                f"SELECT key, completion FROM completions WHERE key IN ({marks})", chunk
-            ):
-                out[key] = Completion.from_json(blob)
+        for start in range(0, len(keys), _IN):
+            chunk = [key_in(k) for k in keys[start:start + _IN]]
+            for key, text, header, blob in self._db.execute(
+                "SELECT key, text, header, logprobs FROM completions WHERE key IN "
+                f"({','.join('?' * len(chunk))})", chunk):
+                out[key_out(key)] = completion_out(text, header, blob)
         return out
+
+    def has_completions(self) -> bool:
+        """Whether the cache holds anything (a fresh store skips cache look-ups)."""
+        return self._db.execute("SELECT 1 FROM completions LIMIT 1").fetchone() is not None
 
     def write(self, model: str, completions: Iterable[tuple[str, Completion]],
               labels: Iterable[Label]) -> None:
         """Write a batch of completions and labels in one durable transaction.
 
         Completions that carry a transport error are not cached (a later run retries them);
-        their labels are stored with the error.
+        their labels are stored with the error. A completion whose key is already cached is
+        not replaced (the first one stays, as every label of that key reads it).
+
+        Args:
+            model: The judge the completions came from (part of their keys already).
+            completions: ``(key, completion)`` pairs answered in this batch.
+            labels: The labels to store (replacing any of the same item, order and judge).
+
         """
-        now = time.time()
-        with self._transaction():
-            self._db.executemany(
-                "INSERT OR REPLACE INTO completions VALUES (?, ?, ?, ?)",
-                [(k, model, c.to_json(), now) for k, c in completions if c.error is None],
-            )
-            self._db.executemany(
-                "INSERT OR REPLACE INTO labels VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [_row(lab, now) for lab in labels],
-            )
+        fresh = {k: c for k, c in completions if c.error is None}
+        try:
+            with self._transaction():
+                rows = [(key_in(k), *completion_in(c)) for k, c in fresh.items()]
+                added = self._db.executemany(
+                    "INSERT OR IGNORE INTO completions VALUES (?, ?, ?, ?)", rows).rowcount
+                texts = {k: c.text for k, c in fresh.items()}
+                batch = list(labels)
+                if added < len(rows):  # some were cached already: labels read those
+                    texts.update(self._texts(list(texts)))
+                texts.update(self._texts([lab.key for lab in batch if lab.key not in texts]))
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO labels VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [self._label_row(lab, texts.get(lab.key)) for lab in batch])
+        except BaseException:
+            self._load_names()  # ids given inside the failed transaction are gone
+            raise
 
     def labels(self, judge: str | None = None) -> Iterator[Label]:
-        """Stored labels (of one judge, or all), ordered by item, order, judge."""
-        sql = "SELECT * FROM labels" + (" WHERE judge = ?" if judge else "")
-        sql += " ORDER BY item_id, ord, judge"
-        for row in self._db.execute(sql, (judge,) if judge else ()):
-            yield _label(row)
+        """Stored labels (of one judge, or all), ordered by item, order, judge; streamed."""
+        where, args = "", tuple[int, ...]()
+        if judge is not None:
+            if judge not in self._judges:
+                return
+            where, args = " WHERE l.judge = ?", (self._judges[judge],)
+        rows = self._db.execute(
+            f"SELECT {_LABEL_COLUMNS} FROM labels l LEFT JOIN completions c ON l.raw IS NULL "
+            f"AND c.key = l.key{where} ORDER BY l.item_id, l.ord, l.judge", args)
+        for _, group in groupby(rows, key=lambda r: (r[0], r[1])):
+            yield from sorted((self._label(r) for r in group), key=lambda lab: lab.judge)
 
     def judges(self) -> list[str]:
         """Judges that have labels in this store."""
-        return [r[0] for r in self._db.execute("SELECT DISTINCT judge FROM labels ORDER BY 1")]
+        ids = [r[0] for r in self._db.execute("SELECT DISTINCT judge FROM labels")]
+        return sorted(self._judge_names[i] for i in ids)
 
     def count(self, judge: str | None = None) -> int:
         """Number of stored labels."""
+        if judge is not None and judge not in self._judges:
+            return 0
         sql = "SELECT COUNT(*) FROM labels" + (" WHERE judge = ?" if judge else "")
-        return int(self._db.execute(sql, (judge,) if judge else ()).fetchone()[0])
+        args = (self._judges[judge],) if judge else ()
+        return int(self._db.execute(sql, args).fetchone()[0])
+
+    def _texts(self, keys: list[str]) -> dict[str, str]:
+        """Cached completion texts of ``keys``."""
+        out: dict[str, str] = {}
+        for start in range(0, len(keys), _IN):
+            chunk = [key_in(k) for k in keys[start:start + _IN]]
+            out.update((key_out(k), t) for k, t in self._db.execute(
+                "SELECT key, text FROM completions WHERE key IN "
+                f"({','.join('?' * len(chunk))})", chunk))
+        return out
+
+    def _id(self, table: str, column: str, value: str) -> int:
+        """The id of ``value`` in a names table, added if new (inside the write)."""
+        self._db.execute(f"INSERT OR IGNORE INTO {table} ({column}) VALUES (?)", (value,))
+        return int(self._db.execute(f"SELECT id FROM {table} WHERE {column} = ?",
+                                    (value,)).fetchone()[0])
+
+    def _label_row(self, lab: Label, text: str | None) -> tuple[object, ...]:
+        jid = self._judges.get(lab.judge)
+        if jid is None:
+            jid = self._judges[lab.judge] = self._id("judges", "name", lab.judge)
+            self._judge_names[jid] = lab.judge
+        space = blob = None
+        if lab.probs is not None:
+            names = tuple(lab.probs)
+            space = self._spaces.get(names)
+            if space is None:
+                space = self._spaces[names] = self._id("spaces", "labels",
+                                                       json.dumps(list(names)))
+                self._space_labels[space] = names
+            blob = pack([float(v) for v in lab.probs.values()])
+        return (lab.item_id, ORDER_CODE[lab.order], jid, key_in(lab.key), lab.label,
+                presented_in(lab.label, lab.label_presented, lab.order), space, blob,
+                lab.score, lab.rationale, lab.error, None if text == lab.raw else lab.raw,
+                json.dumps(dict(lab.extra)) if lab.extra else None)
+
+    def _label(self, row: tuple[Any, ...]) -> Label:
+        (item_id, ord_, jid, key, label, presented, space, probs, score, rationale, error,
+         raw, extra) = row
+        order = ORDERS[ord_]
+        return Label(
+            item_id=item_id, order=order, judge=self._judge_names[jid], key=key_out(key),
+            label=label, label_presented=presented_out(label, presented, order),
+            probs=None if probs is None else dict(zip(self._space_labels[space], unpack(probs),
+                                                      strict=True)),
+            score=score, rationale=rationale, error=error, raw=raw,
+            extra=json.loads(extra) if extra else {},
+        )
 
     def _transaction(self) -> _Tx:
         return _Tx(self._db)
@@ -140,29 +263,3 @@ class _Tx:
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
         self.db.execute("ROLLBACK" if exc_type else "COMMIT")
-
-
-def _row(lab: Label, now: float) -> tuple[object, ...]:
-    return (
-        lab.item_id, lab.order, lab.judge, lab.key, lab.label, lab.label_presented,
-        json.dumps(dict(lab.probs)) if lab.probs is not None else None,
-        lab.score, lab.rationale, lab.error, lab.raw,
-        json.dumps(dict(lab.extra)) if lab.extra else None, now,
-    )
-
-
-def _label(row: tuple[object, ...]) -> Label:
-    (item_id, order, judge, key, label, presented, probs, score, rationale, error, raw,
-     extra, _created) = row
-    return Label(
-        item_id=str(item_id), order=order,  # type: ignore[arg-type]
-        judge=str(judge), key=str(key),
-        label=label if label is None else str(label),
-        label_presented=presented if presented is None else str(presented),
-        probs=json.loads(str(probs)) if probs is not None else None,
-        score=float(score) if isinstance(score, (int, float)) else None,
-        rationale=rationale if rationale is None else str(rationale),
-        error=error if error is None else str(error),
-        raw=str(raw),
-        extra=json.loads(str(extra)) if extra else {},
-    )
