@@ -48,8 +48,9 @@ def list_cmd(gold_root: GoldRoot = None) -> None:
         here = _where(gold.name, gold_root) if gold.available else "[red]unavailable[/]"
         table.add_row(gold.name, str(gold.items), gold.license + mark, here)
     out.print(table)
-    roots = [("gold root", explicit_root(gold_root)), ("shared", shared_gold()),
-             ("cached", cache_root())]
+    named = explicit_root(gold_root)  # when given, the only place `gold:` paths are read
+    roots = [("gold root", named)] if named else [("shared", shared_gold()),
+                                                  ("cached", cache_root())]
     for label, root in roots:
         if root is not None:
             out.print(f"{label}: {root}", markup=False, highlight=False, soft_wrap=True)
