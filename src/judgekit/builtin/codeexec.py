@@ -1,22 +1,25 @@
-"""Run a response's code against an item's tests in a resource-limited subprocess.
+"""Run a response's code against an item's tests, isolated, with resource limits.
 
-This is the execution half of code review with execution: the judge gives its verdict, and
-the ``code/exec`` checker (see :func:`exec_checker`) runs the code so that both results are
-kept on the label (``Label.extra["exec"]``).
+The execution half of code review with execution: the judge gives its verdict, and the
+``code/exec`` checker (:func:`exec_checker`) runs the code; both results are kept on the label
+(``Label.extra["exec"]``). Each run is a fresh ``python -I`` child with a minimal environment,
+a wall-clock timeout (its process group is killed), a per-test time limit (``SIGALRM``) and
+rlimits the child applies before the code runs (CPU seconds, address space, file size, open
+files, no core dumps). Where it works (:func:`isolation` probes once per process), the child
+runs in a **bubblewrap** sandbox (``bwrap``, Debian package ``bubblewrap``, unprivileged
+through user namespaces):
 
-What is enforced, per run, in a fresh ``python -I`` child in its own session and an empty
-temporary working directory, with a minimal environment:
+- no network (a network namespace of its own); its own PID namespace, torn down with it;
+- a read-only view of the system (``/usr``, ``/etc``, the Python installation) and nothing
+  else: the user's home, the checkout and the data are absent;
+- a private, size-limited ``/tmp`` (the working directory): the only writable place;
+- a process limit (``ExecLimits.processes`` as ``RLIMIT_NPROC``, counted per user namespace;
+  started as root, the code runs as an unused uid instead).
 
-- wall-clock timeout (the whole process group is killed) and a per-test time limit
-  (``SIGALRM``: a test that loops forever times out and the next test still runs);
-- CPU seconds, address space (memory), size of files written, open files, no core dumps
-  (``resource.setrlimit``, soft = hard, applied by the child before the code runs).
-
-What is **not** enforced: network access (there is no portable way to cut it without root or
-user namespaces), fork bombs (``RLIMIT_NPROC`` counts every process of the user, so it cannot
-be set safely on a shared machine), and reads of files the user can read. This is a guard
-against the honest mistakes of generated code (infinite loops, memory blow-ups, crashes), not a
-sandbox for adversarial code: run untrusted code in a container or VM.
+Without it the run falls back to the rlimits alone, and network, reads of the user's files and
+fork bombs are **not** contained (:attr:`Isolation.warning`). The result says which ran
+(``sandbox``) and what the code tried, as ``"kind: detail"`` strings (kinds ``network``,
+``read``, ``write``, ``process``): ``blocked`` by the sandbox, or ``unconfined`` without one.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ import dataclasses
 import hashlib
 import json
 import os
+import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -33,10 +38,21 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-HARNESS = Path(__file__).with_name("_exec_harness.py")
+from judgekit.builtin._sandbox import (
+    HARNESS,
+    INNER_HARNESS,
+    Isolation,
+    Sandbox,
+    bwrap_args,
+    python_dirs,
+)
+
+__all__ = ["ExecLimits", "Isolation", "exec_checker", "extract_code", "isolation",
+           "run_code_tests"]
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)```", re.DOTALL)
 
@@ -50,7 +66,10 @@ class ExecLimits:
         test_timeout_s: Wall-clock limit per test (and for loading the code).
         cpu_s: CPU seconds for the whole process (``RLIMIT_CPU``).
         memory_mb: Address space (``RLIMIT_AS``), MiB.
-        file_mb: Largest file the code may write (``RLIMIT_FSIZE``), MiB.
+        file_mb: Largest file the code may write (``RLIMIT_FSIZE``), MiB; the sandbox's
+            ``/tmp`` holds four such files.
+        processes: Processes and threads at once, the harness included (``RLIMIT_NPROC``;
+            sandbox only).
 
     """
 
@@ -59,6 +78,7 @@ class ExecLimits:
     cpu_s: int = 20
     memory_mb: int = 512
     file_mb: int = 16
+    processes: int = 64
 
     def updated(self, overrides: Mapping[str, Any] | None) -> ExecLimits:
         """These limits with the known keys of ``overrides`` replaced (unknown keys ignored)."""
@@ -78,14 +98,27 @@ def extract_code(text: str) -> str:
     return str(blocks[0][1]) if blocks else text
 
 
-def run_code_tests(code: str, tests: Sequence[str],
-                   limits: ExecLimits | None = None) -> dict[str, Any]:
+@cache
+def isolation() -> Isolation:
+    """Which isolation :func:`run_code_tests` uses by default (probed once per process)."""
+    if shutil.which("bwrap") is None:
+        return Isolation("rlimits", "bubblewrap (bwrap) is not installed")
+    probe = _execute("x = 1", ["assert x == 1"], ExecLimits(timeout_s=20), "bwrap")
+    if probe["passed"] == 1:
+        return Isolation("bwrap")
+    detail = probe["stderr"].strip().splitlines()[-1:] or [f"load {probe['load']}"]
+    return Isolation("rlimits", f"bwrap does not work here: {detail[0][:200]}")
+
+
+def run_code_tests(code: str, tests: Sequence[str], limits: ExecLimits | None = None,
+                   sandbox: Sandbox | None = None) -> dict[str, Any]:
     """Execute ``code``, then each test in its namespace, in a limited child process.
 
     Args:
         code: Python source (already extracted from the response).
         tests: Python snippets (typically ``assert`` statements); each one is one test.
         limits: Resource limits (default :class:`ExecLimits`).
+        sandbox: ``bwrap`` or ``rlimits`` (default: what :func:`isolation` found).
 
     Returns:
         A JSON-ready dict: ``passed``, ``failed`` (assertion failed), ``errors`` (raised
@@ -93,24 +126,38 @@ def run_code_tests(code: str, tests: Sequence[str],
         died first), ``total``, ``all_passed``, ``load`` (``ok``, ``error``, ``timeout``,
         ``memory``, or ``died``: the process ended before loading finished), ``load_error``,
         ``timed_out``, ``memory_exceeded``, ``exit_code``, ``signal``, ``seconds``,
-        ``limits``, ``tests`` (per-test status and error) and ``stderr`` (last 500 chars).
+        ``limits``, ``tests`` (per-test status and error), ``stderr`` (last 500 chars),
+        ``sandbox``, and ``blocked`` / ``unconfined`` (what the code tried, contained or not;
+        see the module docstring).
 
     """
-    limits = limits or ExecLimits()
+    return _execute(code, tests, limits or ExecLimits(), sandbox or isolation().sandbox)
+
+
+def _execute(code: str, tests: Sequence[str], limits: ExecLimits,
+             sandbox: Sandbox) -> dict[str, Any]:
+    boxed = sandbox == "bwrap"
     with tempfile.TemporaryDirectory(prefix="judgekit-exec-") as tmp:
         work = Path(tmp)
-        spec = work / "spec.json"
-        spec.write_text(json.dumps({"code": code, "tests": list(tests),
-                                    "limits": asdict(limits)}), encoding="utf-8")
+        system = sorted(python_dirs())
+        spec = {"code": code, "tests": list(tests), "limits": asdict(limits), "sandbox": sandbox,
+                "writable": ["/tmp", "/dev", "/proc"] if boxed else [tmp, "/dev"],
+                "private": [h for h in [str(Path.home())] if h != "/"], "system": system,
+                "drop_to": random.randrange(1 << 30, 1 << 31) if os.geteuid() == 0 else None}
+        (work / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+        home = "/tmp" if boxed else tmp
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-               "HOME": tmp, "TMPDIR": tmp, "PYTHONDONTWRITEBYTECODE": "1",
+               "HOME": home, "TMPDIR": home, "PYTHONDONTWRITEBYTECODE": "1",
                "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         t0 = time.monotonic()
-        with open(work / "stdout", "wb") as out, open(work / "stderr", "wb") as err:
-            proc = subprocess.Popen(
-                [sys.executable, "-I", str(HARNESS), str(spec)], cwd=work, env=env,
-                stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True,
-            )
+        with open(work / "spec.json", "rb") as spec_in, open(work / "results.jsonl", "wb") as out, \
+                open(work / "stderr", "wb") as err:
+            inner = [sys.executable, "-I", INNER_HARNESS if boxed else str(HARNESS),
+                     str(out.fileno())]
+            argv = bwrap_args(limits.file_mb, system) + inner if boxed else inner
+            proc = subprocess.Popen(argv, cwd=work, env=env, stdin=spec_in,
+                                    stdout=subprocess.DEVNULL, stderr=err,
+                                    pass_fds=(out.fileno(),), start_new_session=True)
             killed = False
             try:
                 proc.wait(timeout=limits.timeout_s)
@@ -122,7 +169,14 @@ def run_code_tests(code: str, tests: Sequence[str],
         seconds = time.monotonic() - t0
         records = _read_records(work / "results.jsonl")
         stderr = (work / "stderr").read_bytes()[-500:].decode("utf-8", "replace")
-    return _summarize(records, len(tests), proc.returncode, killed, seconds, limits, stderr)
+    result = _summarize(records, len(tests), proc.returncode, killed, seconds, limits, stderr)
+    attempts = [str(r["attempt"]) for r in records if "attempt" in r]
+    if boxed:  # a read counts as blocked where the file exists outside the sandbox
+        attempts = [a for a in attempts if not a.startswith("read: ")
+                    or os.path.lexists(a.removeprefix("read: "))]
+    result.update(sandbox=sandbox, blocked=attempts if boxed else [],
+                  unconfined=[] if boxed else attempts)
+    return result
 
 
 def _kill_group(pgid: int) -> None:
@@ -153,20 +207,13 @@ def _summarize(records: list[dict[str, Any]], n_tests: int, returncode: int | No
     statuses = [str(r.get("status")) for r in tests]
     sig = -returncode if returncode is not None and returncode < 0 else None
     load_state = str(load["load"]) if load else "died"
+    count = statuses.count
     result: dict[str, Any] = {
-        "passed": statuses.count("passed"),
-        "failed": statuses.count("failed"),
-        "errors": statuses.count("error"),
-        "timeouts": statuses.count("timeout"),
-        "memory": statuses.count("memory"),
-        "not_run": n_tests - len(tests),
-        "total": n_tests,
-        "load": load_state,
-        "load_error": load.get("error") if load else None,
-        "exit_code": returncode,
-        "signal": signal.Signals(sig).name if sig else None,
-        "seconds": round(seconds, 3),
-        "limits": asdict(limits),
+        "passed": count("passed"), "failed": count("failed"), "errors": count("error"),
+        "timeouts": count("timeout"), "memory": count("memory"), "not_run": n_tests - len(tests),
+        "total": n_tests, "load": load_state, "load_error": load.get("error") if load else None,
+        "exit_code": returncode, "signal": signal.Signals(sig).name if sig else None,
+        "seconds": round(seconds, 3), "limits": asdict(limits),
         "tests": [{"status": r.get("status"), "error": r.get("error")} for r in tests],
         "stderr": stderr,
     }
@@ -182,7 +229,8 @@ _CACHE: dict[str, dict[str, Any]] = {}
 
 def _cached_run(code: str, tests: Sequence[str], limits: ExecLimits) -> dict[str, Any]:
     """``run_code_tests`` memoized in-process, so the AB and BA labels of one pair run it once."""
-    key = hashlib.sha256(json.dumps([code, list(tests), asdict(limits)]).encode()).hexdigest()
+    parts = [code, list(tests), asdict(limits), isolation().sandbox]
+    key = hashlib.sha256(json.dumps(parts).encode()).hexdigest()
     if key not in _CACHE:
         if len(_CACHE) > 4096:
             _CACHE.clear()
