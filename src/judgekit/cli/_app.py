@@ -26,7 +26,8 @@ err = Console(stderr=True)
 GoldRoot = Annotated[
     Path | None,
     typer.Option(help="Folder holding the gold sets that 'gold:' item paths point into "
-                 "(default: ../shared/gold if present).", exists=True, file_okay=False),
+                 "(default: $JUDGEKIT_GOLD_ROOT, else ../shared/gold, else the gold cache; "
+                 "see 'judgekit gold list').", exists=True, file_okay=False),
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
