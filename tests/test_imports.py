@@ -74,3 +74,43 @@ def test_runtime_no_model_library_is_loaded(tmp_path: Path) -> None:
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["codes"] == [0] * len(result["codes"]), result
     assert result["loaded"] == [], f"model libraries imported: {result['loaded']}"
+
+
+LAYERS = {"_errors": 0, "_types": 0, "_version": 0, "gold": 1, "content": 2, "backends": 2,
+          "run": 3, "builtin": 3, "auditing": 4, "trust": 5, "cli": 6}
+"""Subpackages in the order of the data flow: a module may import only from lower layers (or
+its own subpackage). ``content`` and ``backends`` do not know each other; nothing but the
+entry points reaches ``builtin`` (a plugin like any other)."""
+
+
+def judgekit_imports(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):  # lazy (function-level) imports count too
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            mods = [node.module]
+            if node.module == "judgekit":
+                mods = [f"judgekit.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            mods = [a.name for a in node.names]
+        else:
+            continue
+        found += [(node.lineno, m) for m in mods if m.startswith("judgekit.")]
+    return found
+
+
+def test_dependencies_run_one_way() -> None:
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE)
+        home = rel.with_suffix("").parts[0]
+        if home in ("__init__", "__main__"):
+            continue
+        assert home in LAYERS, f"{rel}: new subpackage? give it a layer in LAYERS"
+        for line, module in judgekit_imports(path):
+            other = module.split(".")[1]
+            if other == home or other not in LAYERS:
+                continue
+            if other == "builtin" or LAYERS[other] >= LAYERS[home]:
+                offenders.append(f"{rel}:{line} ({home}) imports {module} ({other})")
+    assert not offenders, "\n".join(offenders)
