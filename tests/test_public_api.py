@@ -11,7 +11,7 @@ import pytest
 import judgekit
 
 SUBPACKAGES = ("judgekit.content", "judgekit.backends", "judgekit.run", "judgekit.auditing",
-               "judgekit.cli", "judgekit.builtin", "judgekit.gold")
+               "judgekit.cli", "judgekit.builtin", "judgekit.gold", "judgekit.trust")
 MAX_TOP_LEVEL = 30
 MAX_PARAMETERS = 8
 
