@@ -21,15 +21,6 @@ DROP = "~"
 REQUIRED_FIELDS = {"pairwise": ("prompt", "response_a", "response_b"), "pointwise": ("prompt",)}
 
 
-def default_gold_root() -> Path | None:
-    """``../shared/gold`` (or ``./shared/gold``) from the working directory, if present."""
-    for base in (Path.cwd(), *Path.cwd().parents[:2]):
-        for candidate in (base / "shared" / "gold", base.parent / "shared" / "gold"):
-            if candidate.is_dir():
-                return candidate
-    return None
-
-
 @dataclass(frozen=True)
 class LoadedSuite:
     """A validated suite with its items, ready to render and run.
@@ -95,7 +86,8 @@ def load_suite(ref: str, *, gold_root: Path | None = None, mode: Mode | None = N
 
     Args:
         ref: ``domain/name``, a core suite name, or a path to a suite YAML file.
-        gold_root: Where ``gold:`` item paths point (default: :func:`default_gold_root`).
+        gold_root: Where ``gold:`` item paths point (default: the lookup of
+            :func:`judgekit.gold.gold_root_for`: the env var, ``../shared/gold``, the cache).
         mode: Override the suite's protocol mode.
         limit: Override the suite's item limit.
 
