@@ -143,11 +143,15 @@ def test_where_and_limit(make_suite: MakeSuite, pairwise: Rows) -> None:
 def test_gold_items_need_the_gold_root(make_suite: MakeSuite, tmp_path: Path,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no fetched copy either
+    monkeypatch.setenv("JUDGEKIT_GOLD_FETCH", "never")
+    monkeypatch.delenv("JUDGEKIT_GOLD_ROOT", raising=False)
     path = make_suite(items="gold:pandalm-test/data.jsonl")
     with pytest.raises(DataUnavailable) as info:
         load_suite(str(path))
     assert info.value.where == "field 'items'"
     assert "--gold-root" in (info.value.fix or "")
+    assert "judgekit gold fetch pandalm-test" in (info.value.fix or "")
 
 
 def test_real_gold_set(make_suite: MakeSuite, gold_root: Path) -> None:
