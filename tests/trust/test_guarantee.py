@@ -67,10 +67,11 @@ def test_agreement_on_kept_labels_holds_in_one_minus_delta_of_draws(
         kept = th.keep(conf[test])
         split_valid.append(not kept.any() or right[test][kept].mean() >= target)
         split_cover.append(kept.mean())
-    print(f"{name} target {target}: judge agreement {right.mean():.3f}; validity "
-          f"{np.mean(valid):.3f} over {DRAWS} draws, coverage {np.mean(cover):.3f}; naive "
-          f"{np.mean(naive):.3f}; splits: realised {np.mean(split_valid):.3f}, coverage "
-          f"{np.mean(split_cover):.3f}")
+    print(  # noqa: T201 - the figures, shown with -s
+        f"{name} target {target}: judge agreement {right.mean():.3f}; validity "
+        f"{np.mean(valid):.3f} over {DRAWS} draws, coverage {np.mean(cover):.3f}; naive "
+        f"{np.mean(naive):.3f}; splits: realised {np.mean(split_valid):.3f}, coverage "
+        f"{np.mean(split_cover):.3f}")
     assert np.mean(valid) >= 1 - DELTA
     assert np.mean(cover) > 0.05  # valid without keeping nothing
     if target == 0.9:  # the same check catches a method without the bound

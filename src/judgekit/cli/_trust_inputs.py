@@ -17,7 +17,6 @@ from typing import Annotated, Any
 import typer
 
 from judgekit.auditing._io import LabelColumns
-from judgekit.cli._audit import _pairs as pairs
 from judgekit.trust._inputs import GoldSource, LabelSource
 
 KW = inspect.Parameter.KEYWORD_ONLY
@@ -47,6 +46,14 @@ COMMON: dict[str, tuple[Any, Any]] = {
                      "human_score).", "--gold-col"),
     "gold_map": _opt(list[str] | None, None, "Gold label FROM=TO; repeatable.", "--gold-map"),
 }
+
+
+def pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    """``FROM=TO`` options (``--map``) as a mapping."""
+    bad = [v for v in values or [] if "=" not in v]
+    if bad:
+        raise typer.BadParameter(f"{bad[0]!r} is not FROM=TO", param_hint=option)
+    return dict(v.split("=", 1) for v in values or [])
 
 
 def _sources(labels: list[Path], kw: dict[str, Any]) -> tuple[LabelSource, GoldSource]:
