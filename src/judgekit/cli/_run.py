@@ -28,7 +28,8 @@ def run(
         help="Judge spec, repeatable for a panel: fake[:SEED], vllm:MODEL, openai:MODEL, "
         "langchain:PROVIDER:MODEL, embedded. Default: the suite's judge, else embedded.")] = None,
     base_url: Annotated[str | None, typer.Option(help="Server URL for openai: judges.")] = None,
-    batch_size: Annotated[int, typer.Option(min=1, help="Requests per backend call.")] = 64,
+    batch_size: Annotated[int, typer.Option(min=1, help="Requests per backend call (one "
+                                            "durable transaction each).")] = 512,
     limit: Annotated[int | None, typer.Option(min=1, help="Judge only the first N items.")] = None,
     rationale: Annotated[bool, typer.Option(help="Critique first, then the verdict (JSON).")] =
     False,
@@ -91,8 +92,9 @@ def export(
     format: Annotated[str, typer.Option(
         help="labels (one line per order; alias jsonl), items (orders combined), dpo "
         "(prompt/chosen/rejected) or reward (P(A better) soft labels).")] = "labels",
-    output: Annotated[str, typer.Option("--output", "-o", help="File, or - for standard "
-                                        "output (the default).")] = "-",
+    output: Annotated[str, typer.Option("--output", "-o", help="File (JSON lines; Parquet "
+                                        "when it ends in .parquet), or - for standard output "
+                                        "(the default).")] = "-",
     tie_margin: Annotated[float, typer.Option(help="items: |P(A)-P(B)| at or below this is a tie.")]
     = 0.0,
     min_confidence: Annotated[float, typer.Option(

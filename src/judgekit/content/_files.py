@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,11 +11,11 @@ from pydantic import BaseModel, ValidationError
 
 from judgekit._errors import ContentError
 from judgekit._types import Item
+from judgekit.content._items import CHUNK, ItemSource
+from judgekit.content._items import MAX_ITEM_CHARS as MAX_ITEM_CHARS
+from judgekit.content._sources import locate, read_chunks
 
 M = TypeVar("M", bound=BaseModel)
-
-MAX_ITEM_CHARS = 1_000_000
-"""Largest item row accepted (characters); far beyond any judge's context window."""
 
 ITEM_FORMATS = (".jsonl", ".csv", ".parquet")
 
@@ -147,7 +144,17 @@ def _line_of(text: str, loc: list[Any]) -> int | None:
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield ``(line, row)`` from a JSONL, CSV or Parquet file."""
+    """Yield ``(line, row)`` from a JSONL, CSV or Parquet file, a chunk at a time.
+
+    The rows are streamed by :mod:`judgekit.content._sources` (the readers suites use).
+    """
+    _check_file(path)
+    for rows in read_chunks(locate(str(path), path), CHUNK):
+        for line, row, _ in rows:
+            yield line, row
+
+
+def _check_file(path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix not in ITEM_FORMATS:
         raise ContentError(path, f"unsupported items format '{suffix}'",
@@ -155,63 +162,11 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     if not path.exists():  # a missing local file is a broken reference, not absent data
         raise ContentError(path, "file not found",
                            fix="check the 'items:' path (relative to the suite file)")
-    if suffix == ".parquet":
-        yield from _parquet_rows(path)
-        return
-    text = read_text(path)
-    if suffix == ".csv":
-        for n, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
-            if None in row:
-                raise ContentError(path, "row has more cells than the header", where=f"line {n}",
-                                   fix="quote cells that contain commas")
-            yield n, dict(row)
-        return
-    for n, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            row = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise ContentError(path, f"invalid JSON: {exc.msg}", where=f"line {n}",
-                               fix="write one JSON object per line") from None
-        if not isinstance(row, dict):
-            raise ContentError(path, "expected a JSON object", where=f"line {n}",
-                               fix="write one JSON object per line")
-        yield n, row
-
-
-def _parquet_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    try:
-        import pyarrow.parquet as pq
-    except ModuleNotFoundError:
-        raise ContentError(path, "reading Parquet needs pyarrow",
-                           fix="pip install 'judgekit[parquet]'") from None
-    table = pq.read_table(path)
-    yield from enumerate(table.to_pylist(), start=1)
 
 
 def read_items(path: Path, id_column: str = "id") -> list[Item]:
     """Read items: unique non-empty ids, no oversized row, at least one item."""
-    items: list[Item] = []
-    seen: dict[str, int] = {}
-    for line, row in read_rows(path):
-        size = len(raw_json := json.dumps(row, ensure_ascii=False, default=str))
-        if size > MAX_ITEM_CHARS:
-            raise ContentError(
-                path, f"item is {size / 1e6:.1f} M characters, over the {MAX_ITEM_CHARS:,} limit",
-                where=f"line {line}", fix="shorten or split the item; no judge reads that much")
-        del raw_json
-        item_id = row.get(id_column)
-        if item_id is None or str(item_id).strip() == "":
-            raise ContentError(path, f"item has no '{id_column}'", where=f"line {line}",
-                               fix=f"give every item a unique '{id_column}'")
-        item_id = str(item_id)
-        if item_id in seen:
-            raise ContentError(path, f"duplicate item id {item_id!r} (first on line "
-                               f"{seen[item_id]})", where=f"line {line}",
-                               fix="make every item id unique")
-        seen[item_id] = line
-        items.append(Item(id=item_id, fields=row, line=line))
-    if not items:
-        raise ContentError(path, "no items", fix="add at least one item (one JSON object per line)")
-    return items
+    _check_file(path)
+    source = ItemSource(locate(str(path), path), fields={"id": id_column})
+    source.check()
+    return list(source)

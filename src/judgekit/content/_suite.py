@@ -1,8 +1,15 @@
-"""Load a suite: resolve its references, read and check its items and gold, build its renderer."""
+"""Load a suite: resolve its references, read and check its items and gold, build its renderer.
+
+Items are not held in memory: :attr:`LoadedSuite.items` is an
+:class:`~judgekit.content._items.ItemSource` that streams them from their file or dataset
+(read once at load to check every row, the ids' uniqueness and the gold labels), and the
+gold mappings are built the first time they are read.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,9 +18,11 @@ from judgekit._errors import ContentError, ReferenceNotFound
 from judgekit._types import Item, Mode, Sampling
 from judgekit.content._checkers import resolve_checker
 from judgekit.content._domains import KINDS, Domain, get_domain, resolve
-from judgekit.content._files import ITEM_FORMATS, load_model, read_items
+from judgekit.content._files import load_model
+from judgekit.content._items import ItemSource, LazyMapping
 from judgekit.content._render import Renderer, compile_prompt, environment, template_files
 from judgekit.content._schema import Constitution, Rubric, Suite
+from judgekit.content._sources import FILE_FORMATS, locate, split_options
 
 DROP = "~"
 """``gold_map`` target meaning "leave this gold/annotator value out"."""
@@ -33,7 +42,8 @@ class LoadedSuite:
         rubric: The resolved rubric.
         constitution: The resolved constitution, if any.
         renderer: Turns items into requests.
-        items: Items after ``where``/``limit``.
+        items: Items after ``where``/``limit``, streamed from their source (an
+            :class:`~judgekit.content._items.ItemSource`; any sequence of items will do).
         gold: Gold label per item id (mapped into the label space), where the items carry it.
         annotators: Individual annotators' labels per item id, where given.
         sources: Every file the suite depends on -> sha256 (for the run manifest).
@@ -47,9 +57,9 @@ class LoadedSuite:
     rubric: Rubric
     constitution: Constitution | None
     renderer: Renderer
-    items: list[Item]
-    gold: dict[str, str] = field(default_factory=dict)
-    annotators: dict[str, list[str]] = field(default_factory=dict)
+    items: Sequence[Item]
+    gold: Mapping[str, str] = field(default_factory=dict)
+    annotators: Mapping[str, list[str]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
 
 
@@ -133,18 +143,16 @@ def load_suite(ref: str, *, gold_root: Path | None = None, mode: Mode | None = N
     fields.update(spec.fields)
     renderer = Renderer(pair, rubric, constitution, fields, sampling)
 
-    items_path = items_file(spec.items, path, domain, gold_root)
-    items = read_items(items_path)
-    _hash(sources, items_path)
-    items = [it for it in items if all(it.fields.get(k) == v for k, v in spec.where.items())]
-    n = limit or spec.limit
-    if n is not None:
-        items = items[:n]
-    if not items:
-        raise ContentError(path, f"no items left after 'where: {spec.where}'",
-                           where="field 'where'", fix="loosen the filter")
-    _check_fields(items, fields, items_path)
-    gold, annotators = _gold(spec, rubric, items, items_path)
+    location, _ = split_options(spec.items, path)
+    local = None if location.startswith("hf:") else items_file(location, path, domain,
+                                                                gold_root)
+    items = ItemSource(locate(spec.items, local, path), fields=fields, required=fields,
+                       where=spec.where, limit=limit or spec.limit, origin=path)
+    gold_of = _Gold(spec, rubric, local or path)
+    items.check(each=gold_of.item)  # every row, the ids' uniqueness, the gold labels
+    sources[str(local.resolve()) if local else spec.items] = items.describe()["sha256"]
+    gold: Mapping[str, str] = LazyMapping(lambda: gold_of.collect(items)[0])
+    annotators: Mapping[str, list[str]] = LazyMapping(lambda: gold_of.collect(items)[1])
     resolved = path.resolve()
     return LoadedSuite(
         ref=f"{domain.name}/{path.stem}" if resolved.parent == domain.suites.resolve()
@@ -197,10 +205,11 @@ def items_file(spec_items: str, suite_path: Path, domain: Domain,
         raise _bad_items(suite_path, f"items path {spec_items!r} leads to {resolved}, outside "
                          f"{allowed}", "keep the items file inside that folder"
                          + ("" if owned or gold else ", or write its absolute path"))
-    if target.suffix.lower() not in ITEM_FORMATS:
+    if not target.is_dir() and target.suffix.lower() not in FILE_FORMATS:
         raise _bad_items(suite_path, f"items file {target} is not a .jsonl, .csv or .parquet "
-                         "file", "point 'items:' at a .jsonl, .csv or .parquet file")
-    if not target.is_file():
+                         "file (nor .arrow, a dataset folder or hf:NAME)", "point 'items:' at "
+                         "a .jsonl, .csv, .parquet or .arrow file or a dataset folder")
+    if not target.exists():
         raise _bad_items(suite_path, f"items file not found: {target}", "check the 'items:' "
                          "path (relative to the suite file) and its spelling")
     return target
@@ -210,45 +219,53 @@ def _bad_items(suite_path: Path, problem: str, fix: str) -> ContentError:
     return ContentError(suite_path, problem, where="field 'items'", fix=fix)
 
 
-def _check_fields(items: list[Item], fields: dict[str, str], path: Path) -> None:
-    for item in items:
-        for name, col in fields.items():
-            if item.fields.get(col) is None:
-                raise ContentError(path, f"item {item.id!r} has no '{col}'"
-                                   + (f" (template field '{name}')" if col != name else ""),
-                                   where=f"line {item.line}",
-                                   fix=f"add '{col}' to every item, or map another column "
-                                   f"with 'fields: {{{name}: COLUMN}}' in the suite")
+class _Gold:
+    """A suite's gold and annotator labels: checked item by item, collected on demand."""
 
+    def __init__(self, spec: Suite, rubric: Rubric, path: Path) -> None:
+        self.spec, self.rubric, self.path = spec, rubric, path
+        self.labels = set(rubric.labels)
+        self._collected: tuple[dict[str, str], dict[str, list[str]]] | None = None
 
-def _gold(spec: Suite, rubric: Rubric, items: list[Item],
-          path: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
-    gold: dict[str, str] = {}
-    annotators: dict[str, list[str]] = {}
-    labels = set(rubric.labels)
-
-    def norm(value: Any, item: Item, column: str) -> str:
-        text = spec.gold_map.get(str(value), str(value))
+    def norm(self, value: Any, item: Item, column: str) -> str:
+        """The rubric label a gold value stands for (or DROP); raises if it is none."""
+        text = self.spec.gold_map.get(str(value), str(value))
         if text == DROP:
             return DROP
         if text.endswith(".0") and text[:-2].lstrip("-").isdigit():
             text = text[:-2]
-        if text not in labels:
-            raise ContentError(path, f"gold label {value!r} of item {item.id!r} (column "
-                               f"'{column}') is not in the rubric's labels {rubric.labels}",
-                               where=f"line {item.line}",
+        if text not in self.labels:
+            raise ContentError(self.path, f"gold label {value!r} of item {item.id!r} (column "
+                               f"'{column}') is not in the rubric's labels "
+                               f"{self.rubric.labels}", where=f"line {item.line}",
                                fix="map it with 'gold_map:' in the suite, or fix the label")
         return text
 
-    for item in items:
+    def item(self, item: Item) -> tuple[str | None, list[str] | None]:
+        """One item's gold label and annotators' labels (None where it has none)."""
+        spec, gold, annotators = self.spec, None, None
         if spec.gold and item.fields.get(spec.gold) is not None:
-            gold[item.id] = norm(item.fields[spec.gold], item, spec.gold)
-            if gold[item.id] == DROP:
-                del gold[item.id]
+            value = self.norm(item.fields[spec.gold], item, spec.gold)
+            gold = None if value == DROP else value
         if spec.annotators and isinstance(item.fields.get(spec.annotators), list):
-            kept = [norm(v, item, spec.annotators) for v in item.fields[spec.annotators]]
-            annotators[item.id] = [v for v in kept if v != DROP]
-    return gold, annotators
+            kept = [self.norm(v, item, spec.annotators) for v in item.fields[spec.annotators]]
+            annotators = [v for v in kept if v != DROP]
+        return gold, annotators
+
+    def collect(self, items: Sequence[Item]) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """Gold and annotators of every item that has them (read once, then kept)."""
+        if self._collected is None:
+            gold: dict[str, str] = {}
+            annotators: dict[str, list[str]] = {}
+            if self.spec.gold or self.spec.annotators:
+                for item in items:
+                    label, votes = self.item(item)
+                    if label is not None:
+                        gold[item.id] = label
+                    if votes is not None:
+                        annotators[item.id] = votes
+            self._collected = gold, annotators
+        return self._collected
 
 
 def _hash(sources: dict[str, str], path: Path) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import struct
+from functools import lru_cache
 from typing import Any
 
 from judgekit._types import Completion, Order
@@ -25,13 +26,17 @@ ORDERS: tuple[Order, ...] = ("AB", "BA", "single")
 """Order -> its code in the store (its index)."""
 ORDER_CODE: dict[str, int] = {o: i for i, o in enumerate(ORDERS)}
 SWAP = {"A": "B", "B": "A"}
-_HEX = frozenset("0123456789abcdef")
 
 
 def key_in(key: str) -> bytes | str:
     """A cache key as stored: raw bytes for a lowercase sha256 hex digest, else the text."""
-    if len(key) == 64 and _HEX.issuperset(key):
-        return bytes.fromhex(key)
+    if len(key) == 64:
+        try:
+            raw = bytes.fromhex(key)
+        except ValueError:
+            return key
+        if len(raw) == 32 and raw.hex() == key:
+            return raw
     return key
 
 
@@ -63,7 +68,14 @@ def completion_in(c: Completion) -> tuple[str, str | None, bytes | None]:
     (a backend's ``None``) go into the header as JSON instead of the packed array, so every
     completion reads back exactly.
     """
-    packed = all(type(v) is float for d in c.top_logprobs for v in d.values())
+    top = c.top_logprobs
+    if (len(top) == 1 and c.tokens == (c.text,) and c.prompt_tokens is None
+            and c.error is None):  # a one-token verdict, the usual case: header memoized
+        names = tuple(top[0])
+        values = list(top[0].values())
+        if all(type(v) is float for v in values):
+            return c.text, _one_token_header(names), pack(values)
+    packed = all(type(v) is float for d in top for v in d.values())
     head: list[Any] = [None if c.tokens == (c.text,) else list(c.tokens),
                        [list(d) if packed else dict(d) for d in c.top_logprobs],
                        c.prompt_tokens, c.error, packed]
@@ -73,6 +85,11 @@ def completion_in(c: Completion) -> tuple[str, str | None, bytes | None]:
         return c.text, None, None
     blob = pack([v for d in c.top_logprobs for v in d.values()]) if packed else None
     return c.text, json.dumps(head, ensure_ascii=False, separators=(",", ":")), blob
+
+
+@lru_cache(maxsize=1024)
+def _one_token_header(names: tuple[str, ...]) -> str:
+    return json.dumps([None, [list(names)]], ensure_ascii=False, separators=(",", ":"))
 
 
 def completion_out(text: str, header: str | None, blob: bytes | None) -> Completion:

@@ -13,6 +13,12 @@ Formats:
   win for each side), a soft label for Bradley-Terry reward-model training; the same
   ``consistent_only`` and ``min_confidence`` filters apply (confidence = max(p, 1 - p)).
 
+Any format is written as JSON lines, or as Parquet when the file name ends in ``.parquet``
+(or ``file_format="parquet"``): the name already says what the file is, as it does for
+DuckDB's ``COPY ... TO`` and pandas' writers, so no second flag can contradict it. Parquet
+is streamed in row groups of 65,536 records with a fixed schema (:mod:`._parquet`), so
+DuckDB, polars and pandas read a run of any size. Labels are streamed from the store.
+
 Preference formats need the item texts: they are read back from the suite the run names, after
 checking that its items files still have the sha256 the run recorded (a pair is never built
 from texts the judge did not see). With several judges in the run, their verdicts are averaged
@@ -33,9 +39,11 @@ from typing import IO, Any, Literal
 
 from judgekit._errors import RunError
 from judgekit.run._aggregate import ItemVerdict, item_verdicts, panel
+from judgekit.run._parquet import write_parquet
 from judgekit.run._rundir import Run, open_run
 
 ExportFormat = Literal["labels", "items", "dpo", "reward"]
+FileFormat = Literal["jsonl", "parquet"]
 FORMATS: tuple[str, ...] = ("labels", "items", "dpo", "reward")
 
 
@@ -85,8 +93,9 @@ class ExportStats:
 def export(run: Run | str | os.PathLike[str], out: str | os.PathLike[str] | IO[str],
            format: ExportFormat = "labels", *, tie_margin: float = 0.0,
            min_confidence: float = 0.0, consistent_only: bool = False,
-           judge: str | None = None, gold_root: Path | None = None) -> ExportStats:
-    """Write a run's records as JSON lines (see the module docstring for the formats).
+           judge: str | None = None, gold_root: Path | None = None,
+           file_format: FileFormat | None = None) -> ExportStats:
+    """Write a run's records as JSON lines or Parquet (see the module docstring).
 
     Args:
         run: The run (or its directory).
@@ -98,15 +107,23 @@ def export(run: Run | str | os.PathLike[str], out: str | os.PathLike[str] | IO[s
         consistent_only: See :class:`ExportOptions`.
         judge: See :class:`ExportOptions`.
         gold_root: See :class:`ExportOptions`.
+        file_format: ``jsonl`` or ``parquet`` (default: ``parquet`` for a path ending in
+            ``.parquet``, else ``jsonl``).
 
     Raises:
-        RunError: Not a run, an unknown judge, ``out`` cannot be written, or (dpo/reward)
-            not pairwise or changed items.
+        RunError: Not a run, an unknown judge, ``out`` cannot be written (Parquet needs a
+            file path), or (dpo/reward) not pairwise or changed items.
         ValueError: An unknown format.
 
     """
     options = ExportOptions(tie_margin, min_confidence, consistent_only, judge, gold_root)
     stats = ExportStats(format)
+    run = run if isinstance(run, Run) else open_run(run)
+    named = isinstance(out, (str, os.PathLike)) and str(out) != "-"
+    parquet = (file_format or ("parquet" if named and str(out).lower().endswith(".parquet")
+                               else "jsonl")) == "parquet"
+    if parquet and not named:
+        raise RunError("Parquet is written to a file, not a stream: give -o NAME.parquet")
     lines = records(run, format, options, stats)
     if not isinstance(out, (str, os.PathLike)):
         _write(lines, out, stats)
@@ -116,8 +133,11 @@ def export(run: Run | str | os.PathLike[str], out: str | os.PathLike[str] | IO[s
         path = Path(out)
         tmp = path.with_name(f".{path.name}.tmp")
         try:
-            with open(tmp, "w", encoding="utf-8") as fh:
-                _write(lines, fh, stats)
+            if parquet:
+                stats.written = write_parquet(lines, tmp, run.manifest.get("labels") or [])
+            else:
+                with open(tmp, "w", encoding="utf-8") as fh:
+                    _write(lines, fh, stats)
             tmp.replace(path)
         except OSError as exc:
             raise RunError(f"cannot write {path}: {exc.strerror}") from None
@@ -149,10 +169,18 @@ def records(run: Run | str | os.PathLike[str], format: ExportFormat = "labels",
     opts = options or ExportOptions()
     stats = stats if stats is not None else ExportStats(format)
     if format == "labels":
-        return (lab.to_dict() for lab in run.labels())
+        return _labels(run)
     if format == "items":
         return (_item_record(v) for v in run.verdicts(opts.tie_margin))
     return _preferences(run, format, opts, stats)
+
+
+def _labels(run: Run) -> Iterator[dict[str, Any]]:
+    """Every stored label's record, streamed from the store."""
+    run._require()  # fails clearly, naming the directory, if it is not a run
+    with run.store() as store:
+        for lab in store.labels():
+            yield lab.to_dict()
 
 
 def _item_record(v: ItemVerdict) -> dict[str, Any]:

@@ -144,12 +144,19 @@ class Run:
             RunError: ``verify`` and an items file changed since the run.
 
         """
+        from judgekit.content._items import ItemSource
         from judgekit.content._suite import load_suite
 
         manifest = self.manifest
         suite = load_suite(str(manifest.get("suite_path") or manifest["suite"]),
                            gold_root=gold_root)
-        if verify:
+        source = manifest.get("items_source") or {}
+        if verify and source.get("sha256") and isinstance(suite.items, ItemSource):
+            if suite.items.describe()["sha256"] != source["sha256"]:
+                raise RunError(f"the items {source.get('items')!r} changed since the run in "
+                               f"{self.path} (sha256 differs): the texts would not be the ones "
+                               "judged; re-run the suite")
+        elif verify:
             recorded: dict[str, str] = manifest.get("sources_sha256") or {}
             judged = {sha for p, sha in recorded.items() if Path(p).suffix in DATA_SUFFIXES}
             # the files just loaded (hashed by load_suite) must be ones the run judged,

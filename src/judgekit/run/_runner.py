@@ -5,24 +5,42 @@ label is stored under the same cache key are skipped, cached completions are re-
 without calling the model, and only the rest is judged. Labels that failed in transport
 (``error`` starting with ``backend:``) are judged again; unreadable outputs are not
 re-sampled. The directory itself (manifest, lock, store) is :class:`judgekit.run.Run`.
+
+Memory stays flat in the suite's size: items are read a chunk at a time
+(:func:`chunked`), and the store is asked about one chunk at a time
+(:mod:`judgekit.run._prepare`). The manifest records two fingerprints of the inputs
+(:func:`fingerprint`): ``checked`` (every item of these inputs rendered without error, so a
+rerun need not render them all first) and ``labels_made_from`` (every stored label was made
+from these inputs, so an item whose labels are all stored need not be rendered to be skipped;
+cleared before the first label of a run on other inputs is written, set again when that run
+completes).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 from judgekit._errors import RunError
-from judgekit._types import Label, Request
+from judgekit._types import Completion, Item, Label, Request
 from judgekit._version import __version__
 from judgekit.backends._contract import Backend
 from judgekit.content._checkers import Checker, checker_fields, resolve_checker
 from judgekit.content._domains import discover
+from judgekit.content._items import CHUNK, ItemSource
 from judgekit.content._suite import LoadedSuite
+from judgekit.run._pipeline import Pipeline
+from judgekit.run._prepare import Batch, batches, check_renders, orders_of
 from judgekit.run._rundir import Run
 from judgekit.run._store import Store
 from judgekit.run._verdict import to_label
@@ -73,10 +91,14 @@ def run_suite(
     backends: Backend | Sequence[Backend],
     out: str | os.PathLike[str],
     *,
-    batch_size: int = 64,
+    batch_size: int = 512,
     progress: Progress | None = None,
 ) -> RunSummary:
     """Label every item of ``suite`` with every backend, resuming whatever ``out`` holds.
+
+    Items are read, rendered, judged, parsed and stored a chunk at a time, in a bounded
+    pipeline (:mod:`judgekit.run._pipeline`): memory does not grow with the suite. Every item
+    is rendered once before anything is written, so a template error leaves no run behind.
 
     Args:
         suite: The loaded suite.
@@ -92,34 +114,63 @@ def run_suite(
     t0 = time.time()
     judges = [backends] if not isinstance(backends, Sequence) else list(backends)
     run = Run(out)
-    summary = RunSummary(out=run.path, judges=[b.model for b in judges], items=len(suite.items))
-    # render everything first: a template error must not leave a half-made run directory
-    system = suite.renderer.system_message()
-    requests = [r for item in suite.items for r in suite.renderer.requests(item, system)]
+    renderer, system = suite.renderer, suite.renderer.system_message()
+    inputs = fingerprint(suite, system)
+    before = run.manifest if run.exists() else {}
+    if inputs is not None and before.get("checked") == inputs:
+        n_items = int(before["items"])  # these exact inputs rendered without error before
+    else:  # render everything first: a template error must not leave a half-made run
+        n_items = check_renders(chunked(suite.items), renderer, system)
+    summary = RunSummary(out=run.path, judges=[b.model for b in judges], items=n_items)
+    summary.requests = n_items * len(orders_of(renderer)) * len(judges)
     run.create()
-    with run.lock():
-        manifest = _start_manifest(suite, judges, run)
+    with run.lock(), run.store() as reader, run.store() as writer:
+        manifest = _start_manifest(suite, judges, run, n_items)
+        trusted = inputs is not None and (
+            reader.empty() or run.manifest.get("labels_made_from") == inputs)
+        manifest.update(checked=inputs, labels_made_from=inputs if trusted else None)
+        run.write_manifest(manifest)  # before any label: a kill leaves it true
         step = _Step(suite)
-        summary.requests = total = len(requests) * len(judges)
-        done_count = 0
-        with run.store() as store:
-            for backend in judges:
-                done = store.done_keys(backend.model)
-                keyed = [(r, r.cache_key(backend.model)) for r in requests]
-                pending = [(r, k) for r, k in keyed if done.get((r.item_id, r.order)) != k]
-                summary.skipped += len(keyed) - len(pending)
-                done_count += len(keyed) - len(pending)
-                for start in range(0, len(pending), batch_size):
-                    batch = pending[start:start + batch_size]
-                    _judge_batch(batch, backend, store, step, summary)
-                    done_count += len(batch)
-                    if progress:
-                        progress(done_count, total)
+        prepared = batches(chunked(suite.items), renderer, system, summary.judges, reader,
+                           batch_size=batch_size, trust_done=trusted,
+                           keep_items=step.checker is not None)
+        record = _Recorder(judges, writer, step, summary, progress)
+        Pipeline(prepared, record.judge, record.write).run()
         summary.seconds = time.time() - t0
-        manifest.update(finished=time.time(), status="complete",
+        manifest.update(finished=time.time(), status="complete", labels_made_from=inputs,
                         summary={k: v for k, v in asdict(summary).items() if k != "out"})
         run.write_manifest(manifest)
     return summary
+
+
+def fingerprint(suite: LoadedSuite, system: str) -> str | None:
+    """Everything a request key depends on, hashed; None when the items cannot vouch for it.
+
+    Two runs with the same fingerprint render identical requests for an item id: same
+    templates, rubric, constitution and items (their sha256), same mapping and sampling, same
+    judgekit, Jinja2 and Python (Unicode tables). Only items streamed from their recorded
+    source (:class:`judgekit.content.ItemSource`) can vouch for that; a hand-built list
+    cannot, and is always rendered and keyed in full.
+    """
+    source = suite.items
+    if not isinstance(source, ItemSource):
+        return None
+    r = suite.renderer
+    facts = {"sources": suite.sources, "items": source.describe(), "prompt": r.prompt.name,
+             "system": hashlib.sha256(system.encode()).hexdigest(), "fields": dict(r.fields),
+             "sampling": r.sampling.to_dict(), "checker": suite.spec.checker,
+             "versions": [__version__, jinja2.__version__, sys.version]}
+    return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def chunked(items: Iterable[Item], size: int = CHUNK) -> Iterator[list[Item]]:
+    """Items in chunks: a streamed source's own chunks, or slices of a list."""
+    if isinstance(items, ItemSource):
+        yield from items.chunks(size)
+        return
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
 
 
 class _Step:
@@ -130,37 +181,57 @@ class _Step:
         self.checker: Checker | None = (
             resolve_checker(suite.spec.checker, suite.domain.name, origin=suite.path)
             if suite.spec.checker else None)
-        self.items = {item.id: item for item in suite.items} if self.checker else {}
         self.fields = suite.renderer.fields
 
-    def label(self, completion: Any, request: Request, judge: str, key: str) -> Label:
-        fields = (checker_fields(self.items[request.item_id], self.fields)
-                  if self.checker is not None else None)
+    def label(self, completion: Completion, request: Request, judge: str, key: str,
+              item: Item | None) -> Label:
+        fields = checker_fields(item, self.fields) if item is not None else None
         return to_label(completion, request, judge, key, values=self.values,
                         checker=self.checker, fields=fields)
 
 
-def _judge_batch(batch: list[tuple[Request, str]], backend: Backend, store: Store,
-                 step: _Step, summary: RunSummary) -> None:
-    """Answer one batch from the cache or the backend and store its labels durably."""
-    cache = store.cached([k for _, k in batch])
-    fresh = [(r, k) for r, k in batch if k not in cache]
-    got = backend.complete([r for r, _ in fresh]) if fresh else []
-    if len(got) != len(fresh):
-        raise RunError(f"backend {backend.model} returned {len(got)} completions "
-                       f"for {len(fresh)} requests")
-    summary.cached += len(batch) - len(fresh)
-    summary.judged += len(fresh)
-    new = {k: c for (_, k), c in zip(fresh, got, strict=True)}
-    labels = []
-    for r, k in batch:
-        label = step.label(cache.get(k) or new[k], r, backend.model, k)
-        summary.count(label)
-        labels.append(label)
-    store.write(backend.model, new.items(), labels)
+class _Recorder:
+    """The judge and record stages of a run: ask the backend; parse and store durably."""
+
+    def __init__(self, judges: list[Backend], store: Store, step: _Step, summary: RunSummary,
+                 progress: Progress | None) -> None:
+        self.judges, self.store, self.step, self.summary = judges, store, step, summary
+        self.progress = progress
+        self.done = 0
+
+    def judge(self, batch: Batch) -> Batch:
+        """Answer the batch's requests that are neither cached nor duplicates (model call)."""
+        fresh = batch.fresh()
+        if fresh:
+            backend = self.judges[batch.judge]
+            got = backend.complete([r for r, _ in fresh])
+            if len(got) != len(fresh):
+                raise RunError(f"backend {backend.model} returned {len(got)} completions "
+                               f"for {len(fresh)} requests")
+            batch.answers = {k: c for (_, k), c in zip(fresh, got, strict=True)}
+        return batch
+
+    def write(self, batch: Batch) -> None:
+        """Parse the batch's completions into labels and store them in one transaction."""
+        model, summary = self.judges[batch.judge].model, self.summary
+        labels = []
+        for r, k in batch.requests:
+            label = self.step.label(batch.cached.get(k) or batch.answers[k], r, model, k,
+                                    batch.items.get(r.item_id))
+            summary.count(label)
+            labels.append(label)
+        if labels:
+            self.store.write(model, batch.answers.items(), labels)
+        summary.skipped += batch.skipped
+        summary.cached += len(batch.requests) - len(batch.answers)
+        summary.judged += len(batch.answers)
+        self.done += batch.skipped + len(batch.requests)
+        if self.progress and batch.requests:
+            self.progress(self.done, summary.requests)
 
 
-def _start_manifest(suite: LoadedSuite, backends: Sequence[Backend], run: Run) -> dict[str, Any]:
+def _start_manifest(suite: LoadedSuite, backends: Sequence[Backend], run: Run,
+                    n_items: int) -> dict[str, Any]:
     if run.exists():
         old = run.manifest
         if old.get("suite") != suite.ref:
@@ -181,10 +252,11 @@ def _start_manifest(suite: LoadedSuite, backends: Sequence[Backend], run: Run) -
         "label_values": suite.rubric.label_values() if pointwise else None,
         "sampling": suite.renderer.sampling.to_dict(),
         "judges": [{"model": b.model, **b.describe()} for b in backends],
-        "items": len(suite.items),
+        "items": n_items,
         "started": time.time(),
         "finished": None,
         "status": "running",
     }
-    run.write_manifest(manifest)
+    if isinstance(suite.items, ItemSource):
+        manifest["items_source"] = suite.items.describe()
     return manifest

@@ -76,6 +76,7 @@ class Store:
                                    check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA cache_size=-32768")  # 32 MiB: random cache keys touch many pages
         self._judges: dict[str, int] = {}
         self._judge_names: dict[int, str] = {}
         self._spaces: dict[tuple[str, ...], int] = {}
@@ -139,6 +140,10 @@ class Store:
                 f"({','.join('?' * len(chunk))})", chunk):
                 out[key_out(key)] = completion_out(text, header, blob)
         return out
+
+    def empty(self) -> bool:
+        """Whether no label is stored."""
+        return self._db.execute("SELECT 1 FROM labels LIMIT 1").fetchone() is None
 
     def has_completions(self) -> bool:
         """Whether the cache holds anything (a fresh store skips cache look-ups)."""
