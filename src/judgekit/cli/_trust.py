@@ -248,7 +248,7 @@ def estimate_cmd(
             "share": f"share of {positive!r}"}[kind]
     ci, cci = est.ci, est.classical_ci
     out.print(f"{what}, as the experts would label all {est.n + est.big_n:,} items "
-              f"({est.n} with gold, {est.big_n:,} judge only; judge {stage.name}):")
+              f"({est.n} with gold, {est.big_n:,} judge only; judge: {stage.name}):")
     out.print(f"  PPI++       {est.estimate:.4f}  {confidence:.0%} CI [{ci[0]:.4f}, {ci[1]:.4f}]"
               f"  (lambda {est.lam:.3f})")
     out.print(f"  gold only   {est.classical:.4f}  {confidence:.0%} CI [{cci[0]:.4f}, "
