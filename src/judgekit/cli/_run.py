@@ -40,6 +40,8 @@ def run(
         "(default ~/.cache/judgekit/models/smollm2-135m-instruct).")] = None,
     concurrency: Annotated[int | None, typer.Option(
         min=1, help="openai judges: requests in flight at once (default 8).")] = None,
+    skip_qualification: Annotated[bool, typer.Option(
+        help="Label even with judges that fail the suite's qualification gate.")] = False,
 ) -> None:
     """Label every item of a suite and store the labels in a run directory."""
     loaded = load_suite(suite, gold_root=gold_root, limit=limit,
@@ -66,6 +68,10 @@ def run(
             b.close()
         raise
     try:
+        if loaded.spec.qualification is not None and not skip_qualification:
+            from judgekit.cli._trust import gate
+
+            gate(loaded, backends, out_dir, gold_root=gold_root, batch_size=batch_size)
         with Progress("[progress.description]{task.description}", BarColumn(),
                       MofNCompleteColumn(), TimeRemainingColumn(), console=err,
                       transient=True) as bar:

@@ -7,6 +7,7 @@ Registered on the main app by :mod:`judgekit.cli._main`. They read labels and go
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -14,24 +15,26 @@ import numpy as np
 import typer
 from rich.table import Table
 
+from judgekit.backends._contract import Backend
 from judgekit.cli._app import GoldRoot, app, friendly, out
 from judgekit.cli._trust_inputs import pairs, with_inputs
+from judgekit.content._suite import LoadedSuite
 from judgekit.trust._answers import AnswerColumns, read_answers
 from judgekit.trust._cost import DEFAULT_MINUTES, DEFAULT_RATE, CostOptions, cost_lines
 from judgekit.trust._escalate import EscalateOptions, escalate, write_escalation
 from judgekit.trust._experts import merge
 from judgekit.trust._final import PREFERENCE_FORMATS, preference_records
+from judgekit.trust._gate import GATE_DIR, run_gate, score
 from judgekit.trust._inputs import (
     GoldSource,
     LabelSource,
-    correct,
     judges_in,
     read_gold_labels,
     read_stages,
     slice_masks,
 )
 from judgekit.trust._ppi import estimand, ppi_mean, value_of
-from judgekit.trust._qualify import Qualification, qualify, qualify_slices
+from judgekit.trust._qualify import Qualification, qualify_slices
 from judgekit.trust._queue import QUEUE_FORMATS
 from judgekit.trust._select import TrustOptions
 from judgekit.trust._write import write_json, write_jsonl
@@ -84,26 +87,38 @@ def qualify_cmd(
     gold = read_gold_labels(gold_source)
     overall, slices = [], []
     for stage in read_stages(source, confidence=False):
-        ids = [i for i in stage.items if i in gold.labels]
-        label, _ = stage.arrays(ids)
-        ok = correct(label, np.array([gold.labels[i] for i in ids], dtype=object))
-        unread = int(sum(x is None for x in label))
-        overall.append(qualify(ok, min_agreement, confidence, name=stage.name,
-                               unreadable=unread))
+        result, ok, ids = score(stage, gold, min_agreement, confidence)
+        overall.append(result)
         slices += qualify_slices(ok, slice_masks(gold, ids, slice_), min_agreement,
                                  confidence, name=stage.name)
-    out.print(_table(f"qualification vs {gold.source} (confidence {confidence:g})",
-                     overall + slices))
-    failed = [q for q in overall + (slices if strict_slices else []) if not q.passed]
+    failed = _verdict(f"qualification vs {gold.source} (confidence {confidence:g})",
+                      overall + slices, overall + (slices if strict_slices else []))
     if json_out:
         write_json(json_out, {"judges": [q.to_dict() for q in overall],
                               "slices": [q.to_dict() for q in slices], "passed": not failed})
+    if failed:
+        raise typer.Exit(FAILED)
+
+
+def _verdict(title: str, shown: list[Qualification], gated: list[Qualification]) -> bool:
+    """Print the table and a line per failure; whether any gated rater failed."""
+    out.print(_table(title, shown))
+    failed = [q for q in gated if not q.passed]
     for q in failed:
         need = "no number of items at this agreement" if q.needed is None else \
             f"about {q.needed:,} items at this agreement"
         out.print(f"[red]fail:[/] {q.name}: lower bound {q.lower:.3f} < {q.min_agreement:g} "
                   f"on {q.n} items ({need} would pass)")
-    if failed:
+    return bool(failed)
+
+
+def gate(suite: LoadedSuite, backends: Sequence[Backend], out_dir: Path, *,
+         gold_root: Path | None, batch_size: int) -> None:
+    """``judgekit run``'s qualification gate: exit :data:`FAILED` when a judge fails it."""
+    results = run_gate(suite, backends, out_dir, gold_root=gold_root, batch_size=batch_size)
+    if _verdict(f"qualification gate of {suite.ref} ({out_dir / GATE_DIR})", results, results):
+        out.print("[red]run refused:[/] a judge failed the suite's qualification gate; "
+                  "use a better judge, or --skip-qualification to label anyway")
         raise typer.Exit(FAILED)
 
 
