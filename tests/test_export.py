@@ -89,3 +89,50 @@ def test_cli_dash_output_is_stdout(run_dir: Path, tmp_path: Path,
     lines = [json.loads(x) for x in result.stdout.splitlines() if x.startswith("{")]
     assert len(lines) == 12
     assert list(tmp_path.iterdir()) == []  # no file named "-"
+
+
+@pytest.mark.parametrize("fmt", ["labels", "items"])
+def test_parquet_export_reads_back_like_the_json_lines(run_dir: Path, tmp_path: Path,
+                                                       fmt: str) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    fh = io.StringIO()
+    export(run_dir, fh, fmt)  # type: ignore[arg-type]
+    want = [json.loads(line) for line in fh.getvalue().splitlines()]
+    stats = export(run_dir, tmp_path / "x.parquet", fmt)  # type: ignore[arg-type]
+    assert stats.written == len(want)
+    table = pq.read_table(tmp_path / "x.parquet")
+    got = table.to_pylist()
+    assert [p.name for p in tmp_path.iterdir()] == ["x.parquet"]
+    assert table.schema.field("probs").type.names == ["A", "B", "tie"]
+    for g, w in zip(got, want, strict=True):
+        probs = w.pop("probs")
+        assert g.pop("probs") == (None if probs is None else
+                                  {k: probs[k] for k in ("A", "B", "tie")})
+        assert g == w
+
+
+def test_parquet_is_what_pandas_reads(run_dir: Path, tmp_path: Path) -> None:
+    pd = pytest.importorskip("pandas")
+    export(run_dir, tmp_path / "labels.parquet")
+    frame = pd.read_parquet(tmp_path / "labels.parquet")
+    assert len(frame) == 24 and frame["error"].notna().sum() == 3
+    assert set(frame["order"]) == {"AB", "BA"}
+
+
+def test_parquet_needs_a_file(run_dir: Path) -> None:
+    with pytest.raises(RunError, match="Parquet is written to a file"):
+        export(run_dir, "-", file_format="parquet")
+    with pytest.raises(RunError, match="Parquet is written to a file"):
+        export(run_dir, io.StringIO(), file_format="parquet")
+
+
+def test_cli_export_parquet(run_dir: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from judgekit.cli import app
+
+    target = tmp_path / "labels.parquet"
+    result = CliRunner().invoke(app, ["export", str(run_dir), "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "wrote 24 labels records" in result.output
+    assert target.read_bytes()[:4] == b"PAR1"

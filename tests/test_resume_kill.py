@@ -1,5 +1,10 @@
 """Kill a real ``judgekit run`` with SIGKILL at random moments; resuming loses and duplicates
-nothing, and the final labels equal those of an uninterrupted run."""
+nothing, and the final labels equal those of an uninterrupted run.
+
+The run is the streaming pipeline (prepare, judge and record overlap): a kill lands while
+batches are being prepared, judged and written at once. Two sources: a JSONL file with ids,
+and a Parquet file without ids (content-hash ids), whose resumes also skip the render pass
+and every finished item without rendering it (the manifest's fingerprints)."""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ import pytest
 from judgekit import load_suite, open_run, run_suite
 from judgekit.backends import FakeBackend
 from judgekit.run import Store
+from judgekit.run._codec import ORDER_CODE
 
 N_ITEMS = 400
 TOTAL = 2 * N_ITEMS
@@ -52,14 +58,23 @@ def snapshot(out: Path) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("source", ["items.jsonl", "items.parquet"])
 def test_sigkill_at_random_moments_then_resume(
-    tmp_path: Path, pairwise: Callable[..., list[dict[str, Any]]]
+    tmp_path: Path, pairwise: Callable[..., list[dict[str, Any]]], source: str
 ) -> None:
-    items = tmp_path / "items.jsonl"
-    items.write_text("".join(json.dumps(r) + "\n" for r in pairwise(N_ITEMS)), encoding="utf-8")
+    rows = pairwise(N_ITEMS)
+    if source.endswith(".jsonl"):
+        (tmp_path / source).write_text("".join(json.dumps(r) + "\n" for r in rows),
+                                       encoding="utf-8")
+    else:
+        pq = pytest.importorskip("pyarrow.parquet")
+        pa = pytest.importorskip("pyarrow")
+        pq.write_table(pa.Table.from_pylist([{k: v for k, v in r.items() if k != "id"}
+                                             for r in rows]), tmp_path / source,
+                       row_group_size=64)
     suite = tmp_path / "kill.yaml"
     suite.write_text("rubric: core/preference\nconstitution: core/hhh\nprompt: core/pairwise\n"
-                     "items: items.jsonl\n", encoding="utf-8")
+                     f"items: {source}\n", encoding="utf-8")
     out = tmp_path / "run"
     db = out / "labels.sqlite"
     rng = random.Random(20261122)
@@ -101,9 +116,11 @@ def test_sigkill_at_random_moments_then_resume(
                            "GROUP BY item_id").fetchall()
     con.close()
     assert len(per_item) == N_ITEMS
-    assert all(n == 2 and set(orders.split(",")) == {"AB", "BA"} for _, n, orders in per_item)
+    codes = {str(ORDER_CODE["AB"]), str(ORDER_CODE["BA"])}  # the store keeps order codes
+    assert all(n == 2 and set(orders.split(",")) == codes for _, n, orders in per_item)
     manifest = open_run(out).manifest
     assert manifest["status"] == "complete" and manifest["finished"] is not None
+    assert manifest["labels_made_from"] == manifest["checked"] is not None
 
     clean = tmp_path / "clean"
     run_suite(load_suite(str(suite)), [FakeBackend()], clean, batch_size=8)

@@ -22,11 +22,14 @@ _END = object()
 
 
 class _Stop(Exception):
-    """Raised inside a stage when another stage failed."""
+    """Raised inside a stage when the pipeline is stopping."""
 
 
 class Pipeline(Generic[T, U]):
     """Run ``record(judge(batch))`` for every batch of ``prepare``, stages overlapping.
+
+    When a stage fails, no new batch is prepared or judged, the batches already judged are
+    still recorded (the model's work is not thrown away), and then the error is raised.
 
     Args:
         prepare: Yields batches (runs in its own thread).
@@ -41,7 +44,8 @@ class Pipeline(Generic[T, U]):
         self._prepare, self._judge, self._record = prepare, judge, record
         self._todo: queue.Queue[object] = queue.Queue(maxsize=depth)
         self._done: queue.Queue[object] = queue.Queue(maxsize=depth)
-        self._failed = threading.Event()
+        self._stop = threading.Event()  # no new work: prepare and judge end
+        self._recorder_failed = threading.Event()  # nobody records: judge ends too
         self._error: BaseException | None = None
         self._lock = threading.Lock()
 
@@ -56,8 +60,7 @@ class Pipeline(Generic[T, U]):
         try:
             self._guard(self._middle)
         finally:
-            if self._error is not None:
-                self._failed.set()
+            self._stop.set()
             for t in threads:
                 t.join()
         if self._error is not None:
@@ -72,37 +75,43 @@ class Pipeline(Generic[T, U]):
             with self._lock:
                 if self._error is None:
                     self._error = exc
-            self._failed.set()
+            self._stop.set()
 
-    def _put(self, q: queue.Queue[object], value: object) -> None:
-        while True:
-            if self._failed.is_set():
-                raise _Stop
+    @staticmethod
+    def _put(q: queue.Queue[object], value: object, stop: threading.Event) -> None:
+        while not stop.is_set():
             try:
                 q.put(value, timeout=0.05)
                 return
             except queue.Full:
                 continue
+        raise _Stop
 
-    def _get(self, q: queue.Queue[object]) -> object:
-        while True:
-            if self._failed.is_set():
-                raise _Stop
+    @staticmethod
+    def _take(q: queue.Queue[object], stop: threading.Event) -> object:
+        while not stop.is_set():
             try:
                 return q.get(timeout=0.05)
             except queue.Empty:
                 continue
+        raise _Stop
 
     def _produce(self) -> None:
         for batch in self._prepare:
-            self._put(self._todo, batch)
-        self._put(self._todo, _END)
+            self._put(self._todo, batch, self._stop)
+        self._put(self._todo, _END, self._stop)
 
     def _middle(self) -> None:
-        while (batch := self._get(self._todo)) is not _END:
-            self._put(self._done, self._judge(batch))  # type: ignore[arg-type]
-        self._put(self._done, _END)
+        try:
+            while (batch := self._take(self._todo, self._stop)) is not _END:
+                self._put(self._done, self._judge(batch), self._recorder_failed)  # type: ignore[arg-type]
+        finally:  # the recorder ends after what was judged, even when this stage failed
+            self._put(self._done, _END, self._recorder_failed)
 
     def _consume(self) -> None:
-        while (result := self._get(self._done)) is not _END:
-            self._record(result)  # type: ignore[arg-type]
+        try:
+            while (result := self._done.get()) is not _END:
+                self._record(result)  # type: ignore[arg-type]
+        except BaseException:
+            self._recorder_failed.set()
+            raise

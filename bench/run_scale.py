@@ -1,0 +1,103 @@
+"""Scale benchmark: judgments/s and peak RSS of a fake-judge run at 10^5, 10^6 and 10^7 items.
+
+For each size it writes a pairwise JSONL items file (core rubric, HHH constitution, core
+pairwise prompt), then runs, each in a fresh process so that its peak RSS is its own:
+
+1. ``run``: a fresh run (judgekit's whole path: read, check, render, key, judge with the
+   fake, parse, store), judgments/s = 2 x items / wall seconds;
+2. ``resume``: the same command on the finished run (nothing left to do);
+
+and prints the peak RSS of each (``ru_maxrss``), labels.sqlite bytes per judgment, and the
+machine's load average (the fake judge is CPU-bound: other work on the machine lowers the
+figures). Usage (from the repository root)::
+
+    .venv/bin/python bench/run_scale.py [--sizes 100000 1000000 10000000] [--dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+CHILD = """
+import json, resource, sys, time
+from judgekit import load_suite, run_suite
+from judgekit.backends import FakeBackend
+t = time.perf_counter()
+summary = run_suite(load_suite(sys.argv[1]), [FakeBackend()], sys.argv[2],
+                    batch_size=int(sys.argv[3]))
+seconds = time.perf_counter() - t
+print(json.dumps({"seconds": seconds, "requests": summary.requests, "judged": summary.judged,
+                  "skipped": summary.skipped,
+                  "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+"""
+
+
+def write_items(path: Path, n: int) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n):
+            fh.write(json.dumps({"id": f"it{i:08d}", "prompt": f"Question {i}: what is {i} + {i}?",
+                                 "response_a": f"It is {2 * i}.",
+                                 "response_b": f"It is {2 * i + 1}."}) + "\n")
+
+
+def child(suite: Path, out: Path, batch: int) -> dict[str, float]:
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(suite), str(out), str(batch)],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr)
+    result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def store_bytes(db: Path) -> int:
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    return db.stat().st_size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
+    parser.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp)")
+    parser.add_argument("--batch-size", type=int, default=512)
+    args = parser.parse_args()
+    work = args.dir or Path(tempfile.mkdtemp(prefix="judgekit-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {os.cpu_count()} cores; load average before: "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"{'items':>10} {'judgments':>10} {'run s':>8} {'judg/s':>8} {'run RSS':>9} "
+          f"{'resume s':>9} {'resume RSS':>10} {'B/judgment':>10}  load")
+    for n in args.sizes:
+        folder = work / f"n{n}"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        write_items(folder / "items.jsonl", n)
+        suite = folder / "scale.yaml"
+        suite.write_text("rubric: core/preference\nconstitution: core/hhh\n"
+                         "prompt: core/pairwise\nitems: items.jsonl\n", encoding="utf-8")
+        out = folder / "run"
+        first = child(suite, out, args.batch_size)
+        again = child(suite, out, args.batch_size)
+        assert again["judged"] == 0 and again["skipped"] == first["requests"], again
+        size = store_bytes(out / "labels.sqlite") / first["requests"]
+        print(f"{n:>10,} {int(first['requests']):>10,} {first['seconds']:>8.1f} "
+              f"{first['requests'] / first['seconds']:>8,.0f} "
+              f"{first['peak_rss'] / 2**20:>7.0f}MB {again['seconds']:>9.1f} "
+              f"{again['peak_rss'] / 2**20:>8.0f}MB {size:>10.0f}  "
+              f"{os.getloadavg()[0]:.2f}", flush=True)
+        shutil.rmtree(folder, ignore_errors=True)
+    if args.dir is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

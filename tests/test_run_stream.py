@@ -1,0 +1,140 @@
+"""Streaming runs: keys as Request.cache_key computes them, the bounded pipeline, and resumes
+that trust what the manifest says was made from the same inputs."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from judgekit import Completion, Request, load_suite, open_run, run_suite
+from judgekit._types import Message, Sampling
+from judgekit.backends import FakeBackend
+from judgekit.content._render import Renderer
+from judgekit.run._pipeline import Pipeline
+from judgekit.run._prepare import Keys
+
+Rows = Callable[..., list[dict[str, Any]]]
+MakeSuite = Callable[..., Path]
+
+
+@pytest.mark.parametrize("user", ["plain", "ünïcødé ✓ \"quoted\" \\ \n\t", "<|im_end|>"])
+def test_keys_equal_request_cache_keys(user: str) -> None:
+    sampling = Sampling(mode="rationale", labels=("1", "2"), max_tokens=512, temperature=0.3)
+    system = "Sys ✓ \"x\""
+    request = Request("i", "AB", (Message("system", system), Message("user", user)), sampling)
+    assert Keys(system, sampling, "vllm:m/ü").of(request) == request.cache_key("vllm:m/ü")
+    other = Request("i", "AB", (Message("user", user),), sampling)  # falls back
+    assert Keys(system, sampling, "m").of(other) == other.cache_key("m")
+
+
+class _Counting:
+    """Counts Renderer.requests calls (the render pass and the run's own renders)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls = 0
+        real = Renderer.requests
+
+        def counted(renderer: Renderer, *args: Any, **kwargs: Any) -> list[Request]:
+            self.calls += 1
+            return real(renderer, *args, **kwargs)
+
+        monkeypatch.setattr(Renderer, "requests", counted)
+
+
+def test_a_finished_run_resumes_without_rendering(make_suite: MakeSuite, pairwise: Rows,
+                                                  tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = pairwise(30)
+    path = make_suite(rows)
+    out = tmp_path / "run"
+    renders = _Counting(monkeypatch)
+    first = run_suite(load_suite(str(path)), [FakeBackend()], out, batch_size=8)
+    assert first.judged == 60 and renders.calls == 60  # the check pass, then the run
+    manifest = open_run(out).manifest
+    assert manifest["checked"] == manifest["labels_made_from"] is not None
+    renders.calls = 0
+    again = run_suite(load_suite(str(path)), [FakeBackend()], out, batch_size=8)
+    assert (again.skipped, again.judged, renders.calls) == (60, 0, 0)
+
+    rows[4]["response_a"] = "A changed answer."  # other inputs: everything is rendered
+    path = make_suite(rows)
+    changed = run_suite(load_suite(str(path)), [FakeBackend()], out, batch_size=8)
+    assert (changed.skipped, changed.judged, renders.calls) == (58, 2, 60)
+
+
+class _FailsAfter(FakeBackend):
+    """A judge whose n-th call raises (a crash in the middle of a run)."""
+
+    def __init__(self, calls: int) -> None:
+        super().__init__()
+        self.allowed = calls
+
+    def complete(self, requests: Sequence[Request]) -> list[Completion]:
+        if self.calls >= self.allowed:
+            raise RuntimeError("engine died")
+        return super().complete(requests)
+
+
+def test_a_crash_mid_run_keeps_written_batches_and_distrusts_mixed_labels(
+        make_suite: MakeSuite, pairwise: Rows, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = pairwise(40)
+    out = tmp_path / "run"
+    run_suite(load_suite(str(make_suite(rows))), [FakeBackend()], out, batch_size=10)
+    for r in rows:
+        r["prompt"] += " (edited)"
+    path = make_suite(rows)
+    with pytest.raises(RuntimeError, match="engine died"):
+        run_suite(load_suite(str(path)), [_FailsAfter(3)], out, batch_size=10)
+    manifest = open_run(out).manifest
+    assert manifest["labels_made_from"] is None and manifest["status"] == "running"
+    with open_run(out).store() as store:
+        keys = {(lab.item_id, lab.order): lab.key for lab in store.labels()}
+    assert len(keys) == 80  # 30 new labels replaced old ones; the rest are still the old ones
+    renders = _Counting(monkeypatch)
+    done = run_suite(load_suite(str(path)), [FakeBackend()], out, batch_size=10)
+    # the crashed run had checked these inputs: no check pass, only the run's renders
+    assert (done.judged, done.skipped, renders.calls) == (50, 30, 40)
+    assert open_run(out).manifest["labels_made_from"] == manifest["checked"]
+
+
+def test_pipeline_keeps_order_overlaps_and_stops_on_errors() -> None:
+    seen: list[int] = []
+    active: set[str] = set()
+    overlap = threading.Event()
+
+    def prepare() -> Iterator[int]:
+        for i in range(20):
+            active.add("prepare")
+            if "judge" in active:
+                overlap.set()
+            yield i
+            active.discard("prepare")
+
+    def judge(i: int) -> int:
+        active.add("judge")
+        time.sleep(0.005)
+        active.discard("judge")
+        return i * 10
+
+    Pipeline(prepare(), judge, seen.append, depth=2).run()
+    assert seen == [i * 10 for i in range(20)] and overlap.is_set()
+
+    def bad_record(value: int) -> None:
+        if value == 30:
+            raise ValueError("disk full")
+
+    with pytest.raises(ValueError, match="disk full"):
+        Pipeline(iter(range(10_000)), judge, bad_record, depth=2).run()
+
+    def bad_prepare() -> Iterator[int]:
+        yield 1
+        raise KeyError("bad item")
+
+    with pytest.raises(KeyError, match="bad item"):
+        Pipeline(bad_prepare(), judge, seen.append).run()
