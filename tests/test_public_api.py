@@ -11,7 +11,8 @@ import pytest
 import judgekit
 
 SUBPACKAGES = ("judgekit.content", "judgekit.backends", "judgekit.run", "judgekit.auditing",
-               "judgekit.cli", "judgekit.builtin", "judgekit.gold", "judgekit.trust")
+               "judgekit.cli", "judgekit.builtin", "judgekit.gold", "judgekit.trust",
+               "judgekit.revise")
 MAX_TOP_LEVEL = 30
 MAX_PARAMETERS = 8
 

@@ -3,6 +3,8 @@
 Its "opinion" of a request is a pseudo-random distribution over the allowed labels seeded by
 sha256(seed, messages): the same request always gets the same answer, across processes.
 Fault injection knobs make it return transport errors or unreadable text on chosen requests.
+A request whose sampling carries a JSON ``schema`` (as revise requests do) gets a JSON object
+with every property the schema lists, filled deterministically from the same digest.
 """
 
 from __future__ import annotations
@@ -87,6 +89,9 @@ class FakeBackend:
                 [self.seed, [m.to_dict() for m in request.messages]], sort_keys=True
             ).encode("utf-8")
         ).digest()
+        schema = getattr(request.sampling, "schema", None)
+        if schema:
+            return _schema_answer(json.loads(schema), digest)
         weights = [1.0 + digest[i % len(digest)] / 32.0 for i in range(len(labels))]
         total = sum(math.exp(w) for w in weights)
         logprobs = {lab: w - math.log(total) for lab, w in zip(labels, weights, strict=True)}
@@ -99,6 +104,27 @@ class FakeBackend:
             top: tuple[dict[str, float], ...] = ({prefix: 0.0}, logprobs, {'"}': 0.0})
             return Completion(text=text, tokens=tokens, top_logprobs=top)
         return Completion(text=best, tokens=(best,), top_logprobs=(logprobs,))
+
+
+def _schema_answer(schema: dict[str, Any], digest: bytes) -> Completion:
+    """A JSON object with each property of ``schema``, filled from the request's digest.
+
+    An enum member, a number, a flag, or ``"Deterministic fake NAME HEX."`` for a string.
+    """
+    value: dict[str, Any] = {}
+    for i, (name, prop) in enumerate((schema.get("properties") or {}).items()):
+        byte = digest[i % len(digest)]
+        kind = prop.get("type") if isinstance(prop, dict) else None
+        if isinstance(prop, dict) and prop.get("enum"):
+            value[name] = prop["enum"][byte % len(prop["enum"])]
+        elif kind in ("number", "integer"):
+            value[name] = byte if kind == "integer" else round(byte / 255, 3)
+        elif kind == "boolean":
+            value[name] = byte % 2 == 0
+        else:
+            value[name] = f"Deterministic fake {name} {digest[:4].hex()}."
+    text = json.dumps(value)
+    return Completion(text=text, tokens=(text,), top_logprobs=({text: 0.0},))
 
 
 def from_spec(rest: str, **options: Any) -> FakeBackend:
