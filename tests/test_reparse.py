@@ -86,3 +86,18 @@ def test_reparse_cli_and_errors(make_suite: MakeSuite, tmp_path: Path) -> None:
 def test_exploding_backend_guard_is_real(make_suite: MakeSuite, tmp_path: Path) -> None:
     with pytest.raises(AssertionError, match="must not call"):
         run_suite(load_suite(str(make_suite())), [_Exploding(0)], tmp_path / "r")
+
+
+def test_reparse_streams_in_chunks(make_suite: MakeSuite, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("judgekit.run._reparse.CHUNK", 5)  # 24 labels: five transactions
+    run = tmp_path / "run"
+    run_suite(load_suite(str(make_suite())), [FakeBackend(2)], run)
+    before = _labels(run)
+    db = sqlite3.connect(run / "labels.sqlite")
+    db.execute("UPDATE labels SET label = NULL, probs = NULL, error = 'old parser bug'")
+    db.commit()
+    db.close()
+    summary = reparse(run)
+    assert (summary.labels, summary.changed, summary.uncached) == (24, 24, 0)
+    assert _labels(run) == before
