@@ -18,7 +18,7 @@ from typing import Any
 from judgekit.builtin.codeexec import exec_checker
 from judgekit.content._domains import Domain
 
-__all__ = ["agriculture", "aviation", "code", "content_root", "core", "finance", "law",
+__all__ = ["agriculture", "aviation", "code", "content_root", "core", "finance", "law", "math",
            "medicine", "safety", "writing"]
 
 
@@ -61,5 +61,7 @@ code = _builtin("code", "Code review: correctness, security, tests; execution of
                "response's code against the item's tests.", parsers={"exec": exec_checker})
 safety = _builtin("safety", "Harm and red-team review: harmlessness, refusal calibration, "
                  "safe alternatives.")
+math = _builtin("math", "Worked solutions reviewed step by step (ROSCOE GSM8K expert step "
+                "labels) and math tutoring conversations judged at their last turn.")
 writing = _builtin("writing", "Writing and editing: audience fit, clarity, faithfulness to "
                   "the brief.")

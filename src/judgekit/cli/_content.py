@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +10,7 @@ import typer
 from rich.table import Table
 
 from judgekit._errors import JudgekitError
+from judgekit._types import Item
 from judgekit.cli._app import GoldRoot, app, friendly, out
 from judgekit.content._check import check
 from judgekit.content._domains import discover, get_domain
@@ -35,14 +37,21 @@ def domains() -> None:
 @friendly
 def render(
     suite: Annotated[str, typer.Argument(help="Suite: domain/name, a core name, or a .yaml path.")],
-    item: Annotated[str | None, typer.Option(help="Only this item id.")] = None,
-    limit: Annotated[int, typer.Option(help="Items to show when --item is not given.")] = 1,
+    item: Annotated[str | None, typer.Option(
+        help="Only this item id (step review: a solution id shows all its steps, "
+        "SOLUTION#K one step).")] = None,
+    limit: Annotated[int, typer.Option(
+        help="Items (step review: solutions) to show when --item is not given.")] = 1,
     rationale: Annotated[bool, typer.Option(help="Render for rationale mode.")] = False,
     gold_root: GoldRoot = None,
 ) -> None:
-    """Print the exact chat messages the judge sees (pairwise: both orders)."""
+    """Print the exact chat messages the judge sees.
+
+    Pairwise: both orders; step review: one request per step; multi-turn items: the
+    conversation inside the user message.
+    """
     loaded = load_suite(suite, gold_root=gold_root, mode="rationale" if rationale else None)
-    items = [it for it in loaded.items if it.id == item] if item else loaded.items[:limit]
+    items = _pick(loaded.items, item, limit)
     if item and not items:
         raise JudgekitError(f"suite {loaded.ref} has no item {item!r}")
     system = loaded.renderer.system_message()
@@ -52,6 +61,29 @@ def render(
             for msg in req.messages:
                 out.print(f"[bold]--- {msg.role} ---[/]")
                 out.print(msg.content, markup=False, highlight=False, soft_wrap=True)
+
+
+def _pick(items: Iterable[Item], wanted: str | None, limit: int) -> list[Item]:
+    """Items with id (step review: or solution id) ``wanted``, else the first ``limit``.
+
+    Step review counts solutions; the items are read no further than needed.
+    """
+    out: list[Item] = []
+    groups: list[object] = []
+    for it in items:
+        group = it.fields.get("solution_id", it.id)
+        if wanted is not None:
+            if wanted in (it.id, group):
+                out.append(it)
+            elif out and group != out[-1].fields.get("solution_id", out[-1].id):
+                break  # a solution's steps come together: nothing more to find
+            continue
+        if group not in groups[-1:]:
+            if len(groups) == limit:
+                break
+            groups.append(group)
+        out.append(it)
+    return out
 
 
 @app.command("check")

@@ -1,4 +1,9 @@
-"""``judgekit check``: load and render every item of every suite, in both orders."""
+"""``judgekit check``: load and render every item of every suite, in both orders.
+
+Step-review suites are counted in solutions and steps (each step is an item); multi-turn
+items are counted with their longest conversation. Their shape is checked when they are read
+(:mod:`._tasks`) and every turn and earlier step must show in the prompt (:mod:`._render`).
+"""
 
 from __future__ import annotations
 
@@ -55,9 +60,22 @@ def _check_suite(ref: str, gold_root: Path | None) -> CheckResult:
     try:
         suite = load_suite(ref, gold_root=gold_root)
         system = suite.renderer.system_message()
-        n = sum(len(suite.renderer.requests(item, system)) for item in suite.items)
+        n, items, solutions, chats, longest = 0, 0, set(), 0, 0
+        for item in suite.items:
+            n += len(suite.renderer.requests(item, system))
+            items += 1
+            if "solution_id" in item.fields and "step_number" in item.fields:
+                solutions.add(item.fields["solution_id"])
+            if isinstance(item.fields.get("conversation"), list):
+                chats += 1
+                longest = max(longest, len(item.fields["conversation"]))
     except DataUnavailable as exc:
         return CheckResult(ref, "skipped", str(exc))
     except JudgekitError as exc:
         return CheckResult(ref, "failed", str(exc))
-    return CheckResult(suite.ref, "ok", f"{len(suite.items)} items, {n} prompts rendered")
+    what = f"{items} items"
+    if suite.rubric.kind == "step":
+        what = f"{len(solutions)} solutions, {items} steps"
+    if chats:
+        what += f" ({chats} multi-turn, up to {longest} messages before the response)"
+    return CheckResult(suite.ref, "ok", f"{what}, {n} prompts rendered")

@@ -28,7 +28,7 @@ from judgekit.content._schema import Constitution, Rubric
 
 _TAIL = (  # what may follow "<" to make a delimiter or a chat-template control token
     r"\s*/?\s*(?:response(?:_a|_b)?|prompt|reference|criterion|statement|tests|item|"
-    r"conversation|answer|question)\b"
+    r"conversation|turn|step|steps|previous_steps|answer|question)\b"
     r"|\|[^<>|\s]{1,40}\|>"  # <|im_end|>, <|im_start|>, <|eot_id|>, <|endoftext|>...
     r"|/?s>|</?SYS>>|(?:start_of_turn|end_of_turn|bos|eos|pad|unk)>"
 )
@@ -210,9 +210,33 @@ class Renderer:
                 )
             ctx = {**self.shared_context(), "item": view, "item_id": item.id, "order": order}
             user = _render(self.prompt.user, ctx, f"{self.prompt.name}/user.j2", item)
+            _shows_context(user, view, self.prompt, item)
             messages = (Message("system", system), Message("user", user))
             out.append(Request(item.id, order, messages, self.sampling))
         return out
+
+
+def _shows_context(user: str, view: Mapping[str, Any], prompt: PromptPair, item: Item) -> None:
+    """Refuse a prompt that leaves out a turn of the item's conversation or a step it reviews.
+
+    A conversation or a step history the judge does not see is a judgment of something else:
+    never drop it silently.
+    """
+    texts: list[tuple[str, Any]] = []
+    if isinstance(view.get("conversation"), list):
+        texts += [(f"message {i + 1} of its conversation", m.get("content"))
+                  for i, m in enumerate(view["conversation"]) if isinstance(m, dict)]
+    if "step_text" in view and "steps_before" in view:
+        texts += [(f"step {i + 1} of its solution", t)
+                  for i, t in enumerate([*view["steps_before"], view["step_text"]])]
+    for what, text in texts:
+        if isinstance(text, str) and text.strip() and text.strip() not in user:
+            raise TemplateError(
+                prompt.user.filename or f"{prompt.name}/user.j2",
+                f"the prompt does not show {what} (item {item.id!r}, line {item.line})",
+                fix="show the whole conversation with conversation() from "
+                "core/_conversation.j2 (e.g. prompt: core/turn-pairwise or core/turn-pointwise)"
+                " and every earlier step with the step-review prompt (core/step-review)")
 
 
 def _render(template: jinja2.Template, ctx: dict[str, Any], name: str,

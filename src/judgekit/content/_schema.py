@@ -6,9 +6,10 @@ ignored setting. Field docstrings are the format's documentation.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class _Strict(BaseModel):
@@ -59,8 +60,10 @@ class Rubric(_Strict):
 
     title: str
     """Human title."""
-    kind: Literal["pairwise", "pointwise"]
-    """``pairwise``: compare two responses (judged in both orders). ``pointwise``: grade one."""
+    kind: Literal["pairwise", "pointwise", "step"]
+    """``pairwise``: compare two responses (judged in both orders). ``pointwise``: grade one.
+    ``step``: label one step of a worked solution (the suite's ``steps:`` says where the
+    steps are; each step is judged on its own, seeing the steps before it)."""
     labels: list[str] = Field(min_length=2)
     """The verdict labels the judge may answer with; pairwise rubrics use A, B and maybe tie."""
     values: dict[str, float] | None = None
@@ -70,6 +73,9 @@ class Rubric(_Strict):
     """Extra guidance shown to the judge before the criteria."""
     criteria: list[Criterion] = Field(min_length=1)
     """What the judge weighs."""
+    no_error: str | None = None
+    """Step rubrics (required there): the label meaning "this step has no error"; every
+    other label is an error (kind). Step-level audits count the error class against it."""
 
     @model_validator(mode="after")
     def _check_labels(self) -> Rubric:
@@ -81,6 +87,11 @@ class Rubric(_Strict):
             extra = set(self.labels) - {"A", "B", "tie"}
             if extra or not {"A", "B"} <= set(self.labels):
                 raise ValueError("pairwise labels must be A, B and optionally tie")
+        if (self.kind == "step") != (self.no_error is not None):
+            raise ValueError("a step rubric names its no-error label ('no_error: correct'); "
+                             "other kinds have no 'no_error'")
+        if self.no_error is not None and self.no_error not in self.labels:
+            raise ValueError(f"no_error {self.no_error!r} is not one of the labels {self.labels}")
         if self.values is not None and set(self.values) != set(self.labels):
             raise ValueError("values must give exactly one number per label")
         for crit in self.criteria:
@@ -114,6 +125,67 @@ class QualificationGate(_Strict):
     """Confidence of that bound."""
     limit: int | None = Field(default=None, gt=0)
     """Use only the first N gold items."""
+
+
+Role = Literal["system", "user", "assistant"]
+"""The role of one message of a conversation."""
+
+
+class Steps(_Strict):
+    """Where a step-review suite finds each solution's steps (``steps:`` in a suite).
+
+    Each step becomes one item, ``SOLUTION#K`` (K from 1), which the template sees with
+    ``step_text``, ``step_number``, ``steps_before`` (the texts of steps 1..K-1) and
+    ``solution_id`` besides the row's own columns. ``limit:`` counts solutions.
+    """
+
+    column: str = "steps"
+    """One row per solution: the column holding its steps (a list of strings, or one string
+    cut by ``split``). One row per step (``row_id``): the column holding this step's text."""
+    split: str | None = None
+    """One row per solution, steps as one string: a regular expression (multiline) matched
+    where each step starts, e.g. ``'^Step \\d+ - '``; the text it matches is dropped."""
+    row_id: str | None = None
+    """One row per step: a regular expression the row id matches, with the named groups
+    ``solution`` and ``step`` (the step number), e.g. ``'^(?P<solution>.+)-(?P<step>\\d+)$'``.
+    A solution's rows come one after another, in step order. ``gold:`` is then the step's
+    gold; with one row per solution, ``gold:`` (and ``annotators:``) hold one entry a step."""
+
+    @field_validator("split", "row_id")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _groups(self) -> Steps:
+        if self.row_id is not None:
+            names = set(re.compile(self.row_id).groupindex)
+            if not {"solution", "step"} <= names:
+                raise ValueError("row_id needs the named groups (?P<solution>...) and "
+                                 "(?P<step>...)")
+            if self.split is not None:
+                raise ValueError("split cuts a solution's text into steps; with row_id each "
+                                 "row is already one step: drop one of them")
+        return self
+
+
+class Dialogue(_Strict):
+    r"""A flattened dialogue column turned into a ``conversation`` (``conversation:``).
+
+    ``USER: hi\nBOT: hello\nUSER: and?`` with ``speakers: {USER: user, BOT: assistant}``
+    becomes three messages. A line that starts with a speaker tag and a colon opens a message;
+    other lines continue the message before them.
+    """
+
+    column: str
+    """The column holding the dialogue as text (e.g. ``prompt``)."""
+    speakers: dict[str, Role] = Field(min_length=1)
+    """Speaker tag -> role, e.g. ``{USER: user, BOT: assistant, LAMDA: assistant}``."""
 
 
 class Suite(_Strict):
@@ -159,3 +231,9 @@ class Suite(_Strict):
     """Hook run on every label before it is stored, named ``domain/name`` (or ``name`` in
     this suite's domain) in a domain's ``parsers``; its dict goes into ``Label.extra`` (e.g.
     ``code/exec`` runs the response's code against the item's ``tests``)."""
+    steps: Steps | None = None
+    """Step review (a rubric of kind ``step``): where the steps are. Default for a step
+    rubric: one row per solution with a ``steps`` list."""
+    conversation: Dialogue | None = None
+    """Multi-turn items whose dialogue is flattened into one text column: how to read it into
+    a ``conversation`` (items that carry a ``conversation`` list need nothing here)."""

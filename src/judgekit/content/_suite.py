@@ -19,15 +19,17 @@ from judgekit._types import Item, Mode, Sampling
 from judgekit.content._checkers import resolve_checker
 from judgekit.content._domains import KINDS, Domain, get_domain, resolve
 from judgekit.content._files import load_model
-from judgekit.content._items import ItemSource, LazyMapping
+from judgekit.content._items import LazyMapping
 from judgekit.content._render import Renderer, compile_prompt, environment, template_files
 from judgekit.content._schema import Constitution, Rubric, Suite
 from judgekit.content._sources import FILE_FORMATS, locate, split_options
+from judgekit.content._tasks import task_source
 
 DROP = "~"
 """``gold_map`` target meaning "leave this gold/annotator value out"."""
 
-REQUIRED_FIELDS = {"pairwise": ("prompt", "response_a", "response_b"), "pointwise": ("prompt",)}
+REQUIRED_FIELDS = {"pairwise": ("prompt", "response_a", "response_b"), "pointwise": ("prompt",),
+                   "step": ("prompt",)}
 
 
 @dataclass(frozen=True)
@@ -146,8 +148,8 @@ def load_suite(ref: str, *, gold_root: Path | None = None, mode: Mode | None = N
     location, _ = split_options(spec.items, path)
     local = None if location.startswith("hf:") else items_file(location, path, domain,
                                                                 gold_root)
-    items = ItemSource(locate(spec.items, local, path), fields=fields, required=fields,
-                       where=spec.where, limit=limit or spec.limit, origin=path)
+    items = task_source(spec, rubric, locate(spec.items, local, path), fields,
+                        limit or spec.limit, path)  # step review, conversations
     gold_of = _Gold(spec, rubric, local or path)
     items.check(each=gold_of.item)  # every row, the ids' uniqueness, the gold labels
     sources[str(local.resolve()) if local else spec.items] = items.describe()["sha256"]

@@ -1,0 +1,190 @@
+"""Step-level audit of a step review: the error class per step, and the first wrong step.
+
+Step items have ids ``SOLUTION#K`` (:mod:`judgekit.content._steps`); a label is an error when
+it is not the rubric's ``no_error`` label, whatever error kind it names. Figures:
+
+- per step (steps where both the judge and the gold have a label): agreement and Cohen's
+  kappa on the error class, and precision, recall and F1 with *error* as the positive class
+  (errors are the minority; sklearn's ``precision_recall_fscore_support(pos_label=1)``);
+  AUROC of the judge's P(error) = 1 - P(no_error), where every step has probabilities;
+- per solution (solutions whose steps 1..n all have both labels): the accuracy of locating
+  the first wrong step, "no error" counting as a location (ProcessBench, Zheng et al. 2024),
+  also on the solutions with an error and those without, and ProcessBench's F1 (the harmonic
+  mean of those two accuracies).
+
+Intervals are percentile bootstraps over *solutions* (a solution's steps are not independent):
+each solution is a row of counts and :class:`~judgekit.auditing._boot.Bootstrap` resamples
+the rows, so every figure above is recomputed from resampled count sums.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from judgekit._errors import ContentError, RunError
+from judgekit.auditing._boot import Array, Bootstrap, patterns
+from judgekit.content._steps import split_step_id
+from judgekit.run._rundir import Run
+
+COUNTS = ("tp", "fp", "fn", "tn", "complete", "located", "erroneous", "erroneous_located",
+          "clean", "clean_located")
+"""Per-solution count columns (steps, then solutions) that every figure is a function of."""
+
+
+def solution_counts(ids: Sequence[str], judge_error: Sequence[bool | None],
+                    gold_error: Sequence[bool | None]) -> tuple[Array, int]:
+    """``(S, len(COUNTS))`` counts per solution, and how many ids were step ids.
+
+    Args:
+        ids: Item ids; ids that are not ``SOLUTION#K`` are left out.
+        judge_error: Whether the judge called each step an error (None: no label).
+        gold_error: Whether the gold calls each step an error (None: no gold).
+
+    """
+    per: dict[str, list[tuple[int, bool | None, bool | None]]] = {}
+    for item_id, j, g in zip(ids, judge_error, gold_error, strict=True):
+        parts = split_step_id(item_id)
+        if parts is not None:
+            per.setdefault(parts[0], []).append((parts[1], j, g))
+    rows = np.zeros((len(per), len(COUNTS)), dtype=np.int64)
+    for r, steps in enumerate(per.values()):
+        both = [(n, j, g) for n, j, g in steps if j is not None and g is not None]
+        jj = np.array([j for _, j, _ in both], dtype=bool)
+        gg = np.array([g for _, _, g in both], dtype=bool)
+        rows[r, :4] = [(jj & gg).sum(), (jj & ~gg).sum(), (~jj & gg).sum(), (~jj & ~gg).sum()]
+        numbers = sorted(n for n, _, _ in both)
+        if len(both) == len(steps) and numbers == list(range(1, len(numbers) + 1)):
+            found = first_error(both, 1) == first_error(both, 2)
+            has_error = bool(gg.any())
+            rows[r, 4:] = [1, found, has_error, has_error and found, not has_error,
+                           not has_error and found]
+    return rows, sum(len(s) for s in per.values())
+
+
+def first_error(steps: Sequence[tuple[int, Any, Any]], column: int) -> int:
+    """The number of the first step whose ``column`` is true (0 when none is)."""
+    return min((s[0] for s in steps if s[column]), default=0)
+
+
+def figures(counts: Array) -> dict[str, Array]:
+    """Every figure from summed counts: ``(len(COUNTS),)`` or ``(B, len(COUNTS))`` replicates.
+
+    Keys are ``section.name`` paths of the report (``agreement``, ``error_class.f1``...).
+    """
+    c = np.asarray(counts, dtype=float)
+    tp, fp, fn, tn, complete, located, err, err_ok, clean, clean_ok = np.moveaxis(c, -1, 0)
+    n = tp + fp + fn + tn
+    with np.errstate(divide="ignore", invalid="ignore"):
+        agree = (tp + tn) / n
+        chance = ((tp + fp) * (tp + fn) + (fn + tn) * (fp + tn)) / n**2
+        acc_err, acc_clean = err_ok / err, clean_ok / clean
+        return {
+            "agreement": agree,
+            "cohen_kappa": np.where(chance < 1, (agree - chance) / (1 - chance), np.nan),
+            "error_class.precision": tp / (tp + fp),
+            "error_class.recall": tp / (tp + fn),
+            "error_class.f1": 2 * tp / (2 * tp + fp + fn),
+            "first_error.accuracy": located / complete,
+            "first_error.accuracy_erroneous": acc_err,
+            "first_error.accuracy_correct": acc_clean,
+            "first_error.processbench_f1": 2 * acc_err * acc_clean / (acc_err + acc_clean),
+        }
+
+
+def step_report(ids: Sequence[str], judge_error: Sequence[bool | None],
+                gold_error: Sequence[bool | None], *, p_error: Sequence[float | None] = (),
+                boot: Bootstrap | None = None) -> dict[str, Any] | None:
+    """The ``steps`` section of an audit report, or None when no id is a step id.
+
+    Args:
+        ids: Item ids (``SOLUTION#K`` for steps).
+        judge_error: The judge's error class per item (None: no readable label).
+        gold_error: The gold's error class per item (None: no gold).
+        p_error: The judge's P(error) per item, for AUROC (empty or any None: no AUROC).
+        boot: Bootstrap settings for the intervals (default 1000 replicates, seed 0).
+
+    """
+    rows, n_steps = solution_counts(ids, judge_error, gold_error)
+    if n_steps == 0:
+        return None
+    boot = boot or Bootstrap()
+    total = rows.sum(axis=0)
+    point, reps = figures(total), figures(boot.sums(patterns(rows)))
+    out: dict[str, Any] = {
+        "steps": n_steps, "judged_steps": int(total[:4].sum()), "solutions": len(rows),
+        "positive_class": "error",
+        "confusion": {k: int(v) for k, v in zip(COUNTS[:4], total[:4], strict=True)},
+        "gold_error_rate": _ratio(total[0] + total[2], total[:4].sum()),
+        "judge_error_rate": _ratio(total[0] + total[1], total[:4].sum()),
+        "error_class": {},
+        "first_error": {"solutions": int(total[4]), "incomplete": len(rows) - int(total[4]),
+                        "erroneous": int(total[6]), "correct": int(total[8])},
+    }
+    for path, value in point.items():
+        section, _, name = path.rpartition(".")
+        target = out[section] if section else out
+        target[name] = {"value": None if np.isnan(value) else float(value),
+                        "ci": boot.interval(reps[path]) if len(reps[path]) else None}
+    out["auroc"] = _auroc(ids, gold_error, p_error)
+    return out
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return float(a / b) if b else None
+
+
+def _auroc(ids: Sequence[str], gold: Sequence[bool | None],
+           p_error: Sequence[float | None]) -> float | None:
+    """AUROC of P(error) against the gold error class (Mann-Whitney), over gold-labeled steps."""
+    from scipy.stats import rankdata
+
+    pairs = [(p, g) for i, g, p in zip(ids, gold, p_error, strict=False)
+             if g is not None and split_step_id(i) is not None]
+    if not p_error or not pairs or any(p is None for p, _ in pairs):
+        return None
+    scores = np.array([p for p, _ in pairs], dtype=float)
+    truth = np.array([g for _, g in pairs], dtype=bool)
+    pos, neg = int(truth.sum()), int((~truth).sum())
+    if pos == 0 or neg == 0:
+        return None
+    ranks = rankdata(scores)
+    return float((ranks[truth].sum() - pos * (pos + 1) / 2) / (pos * neg))
+
+
+def audit_steps(run: Run | str | Path, *, judge: str | None = None,
+                gold_root: Path | None = None, boot: Bootstrap | None = None) -> dict[str, Any]:
+    """The step-level figures of a step-review run against its suite's gold.
+
+    Raises:
+        RunError: Several judges and none chosen, or an unknown judge.
+        ContentError: The run's suite is not a step review, or carries no gold.
+
+    """
+    run = run if isinstance(run, Run) else Run(run)
+    suite = run.suite(gold_root)
+    no_error = suite.rubric.no_error
+    if no_error is None:
+        raise ContentError(suite.path, f"{suite.ref} is not a step review (its rubric is "
+                           f"{suite.rubric.kind})", fix="audit a suite whose rubric is "
+                           "of kind 'step'")
+    judges = run.judges()
+    if judge is None and len(judges) != 1:
+        raise RunError(f"{run.path} holds labels of {len(judges)} judges {judges}; name one")
+    if judge is not None and judge not in judges:
+        raise RunError(f"{run.path} has no labels of judge {judge!r}; judges: {judges}")
+    labels = run.labels(judge)
+    gold: Mapping[str, str] = suite.gold
+    report = step_report(
+        [lab.item_id for lab in labels],
+        [None if lab.label is None else lab.label != no_error for lab in labels],
+        [None if lab.item_id not in gold else gold[lab.item_id] != no_error for lab in labels],
+        p_error=[None if lab.probs is None or lab.label is None
+                 else 1.0 - float(lab.probs.get(no_error, 0.0)) for lab in labels],
+        boot=boot)
+    if report is None:
+        raise ContentError(suite.path, "no label of this run has a step id (SOLUTION#K)")
+    return {"judge": judges[0] if judge is None else judge, "no_error": no_error, **report}
