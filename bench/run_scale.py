@@ -9,9 +9,12 @@ pairwise prompt), then runs, each in a fresh process so that its peak RSS is its
 
 and prints the peak RSS of each (``ru_maxrss``), labels.sqlite bytes per judgment, and the
 machine's load average (the fake judge is CPU-bound: other work on the machine lowers the
-figures). Usage (from the repository root)::
+figures). ``--src`` runs another checkout's ``src`` instead (e.g. a ``git worktree`` of an
+older commit), for before/after figures measured on the same machine at the same time.
+Usage (from the repository root)::
 
     .venv/bin/python bench/run_scale.py [--sizes 100000 1000000 10000000] [--dir DIR]
+                                        [--src OTHER_CHECKOUT/src]
 """
 
 from __future__ import annotations
@@ -48,9 +51,10 @@ def write_items(path: Path, n: int) -> None:
                                  "response_b": f"It is {2 * i + 1}."}) + "\n")
 
 
-def child(suite: Path, out: Path, batch: int) -> dict[str, float]:
+def child(suite: Path, out: Path, batch: int, src: Path | None) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(src)} if src else None
     proc = subprocess.run([sys.executable, "-c", CHILD, str(suite), str(out), str(batch)],
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False, env=env)
     if proc.returncode != 0:
         raise SystemExit(proc.stderr)
     result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -69,6 +73,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
     parser.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp)")
     parser.add_argument("--batch-size", type=int, default=512)
+    parser.add_argument("--src", type=Path, default=None, help="another checkout's src")
     args = parser.parse_args()
     work = args.dir or Path(tempfile.mkdtemp(prefix="judgekit-scale-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -85,8 +90,8 @@ def main() -> None:
         suite.write_text("rubric: core/preference\nconstitution: core/hhh\n"
                          "prompt: core/pairwise\nitems: items.jsonl\n", encoding="utf-8")
         out = folder / "run"
-        first = child(suite, out, args.batch_size)
-        again = child(suite, out, args.batch_size)
+        first = child(suite, out, args.batch_size, args.src)
+        again = child(suite, out, args.batch_size, args.src)
         assert again["judged"] == 0 and again["skipped"] == first["requests"], again
         size = store_bytes(out / "labels.sqlite") / first["requests"]
         print(f"{n:>10,} {int(first['requests']):>10,} {first['seconds']:>8.1f} "

@@ -138,3 +138,22 @@ def test_pipeline_keeps_order_overlaps_and_stops_on_errors() -> None:
 
     with pytest.raises(KeyError, match="bad item"):
         Pipeline(bad_prepare(), judge, seen.append).run()
+
+
+def test_a_finished_run_is_not_asked_about_item_by_item(make_suite: MakeSuite, pairwise: Rows,
+                                                        tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    path, out = make_suite(pairwise(12)), tmp_path / "run"
+    run_suite(load_suite(str(path)), [FakeBackend(0), FakeBackend(1)], out)
+
+    def no(*args: Any) -> None:
+        raise AssertionError("a finished run needs no look-up")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("judgekit.run._store.Store.done", no)
+        seen: list[tuple[int, int]] = []
+        again = run_suite(load_suite(str(path)), [FakeBackend(1)], out,
+                          progress=lambda d, t: seen.append((d, t)))
+        assert (again.skipped, again.judged, seen) == (24, 0, [(24, 24)])
+    more = run_suite(load_suite(str(path)), [FakeBackend(2)], out)  # a new judge: asked
+    assert (more.skipped, more.judged) == (0, 24)

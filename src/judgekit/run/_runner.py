@@ -125,17 +125,23 @@ def run_suite(
     summary.requests = n_items * len(orders_of(renderer)) * len(judges)
     run.create()
     with run.lock(), run.store() as reader, run.store() as writer:
+        old = run.manifest if run.exists() else {}
         manifest = _start_manifest(suite, judges, run, n_items)
         trusted = inputs is not None and (
-            reader.empty() or run.manifest.get("labels_made_from") == inputs)
+            reader.empty() or old.get("labels_made_from") == inputs)
         manifest.update(checked=inputs, labels_made_from=inputs if trusted else None)
         run.write_manifest(manifest)  # before any label: a kill leaves it true
-        step = _Step(suite)
-        prepared = batches(chunked(suite.items), renderer, system, summary.judges, reader,
-                           batch_size=batch_size, trust_done=trusted,
-                           keep_items=step.checker is not None)
-        record = _Recorder(judges, writer, step, summary, progress)
-        Pipeline(prepared, record.judge, record.write).run()
+        if trusted and _all_done(old, summary.judges):
+            summary.skipped = summary.requests  # nothing to ask the store about, item by item
+            if progress:
+                progress(summary.requests, summary.requests)
+        else:
+            step = _Step(suite)
+            prepared = batches(chunked(suite.items), renderer, system, summary.judges, reader,
+                               batch_size=batch_size, trust_done=trusted,
+                               keep_items=step.checker is not None)
+            record = _Recorder(judges, writer, step, summary, progress)
+            Pipeline(prepared, record.judge, record.write).run()
         summary.seconds = time.time() - t0
         manifest.update(finished=time.time(), status="complete", labels_made_from=inputs,
                         summary={k: v for k, v in asdict(summary).items() if k != "out"})
@@ -161,6 +167,20 @@ def fingerprint(suite: LoadedSuite, system: str) -> str | None:
              "sampling": r.sampling.to_dict(), "checker": suite.spec.checker,
              "versions": [__version__, jinja2.__version__, sys.version]}
     return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _all_done(old: dict[str, Any], judges: list[str]) -> bool:
+    """Whether a completed run of the same inputs left every label of these judges done.
+
+    Only asked when every stored label of the suite's items was made from the current
+    inputs: then a run that completed with these judges (or more), and whose own summary
+    counts no transport error (labels judged again next time), left nothing to do; re-parses
+    since then cannot make a label undone.
+    """
+    summary = old.get("summary") or {}
+    return (old.get("status") == "complete"
+            and set(judges) <= {j.get("model") for j in old.get("judges") or []}
+            and not (summary.get("error_kinds") or {}).get("backend"))
 
 
 def chunked(items: Iterable[Item], size: int = CHUNK) -> Iterator[list[Item]]:
