@@ -8,7 +8,8 @@ pairwise prompt), then runs, each in a fresh process so that its peak RSS is its
 2. ``resume``: the same command on the finished run (nothing left to do);
 
 and prints the peak RSS of each (``ru_maxrss``), labels.sqlite bytes per judgment, and the
-machine's load average (the fake judge is CPU-bound: other work on the machine lowers the
+machine's load average (progress and peak RSS so far go to ``DIR/progress-nN.log`` every
+30 s) (the fake judge is CPU-bound: other work on the machine lowers the
 figures). ``--src`` runs another checkout's ``src`` instead (e.g. a ``git worktree`` of an
 older commit), for before/after figures measured on the same machine at the same time.
 Usage (from the repository root)::
@@ -33,9 +34,17 @@ CHILD = """
 import json, resource, sys, time
 from judgekit import load_suite, run_suite
 from judgekit.backends import FakeBackend
-t = time.perf_counter()
+t = last = time.perf_counter()
+log = open(sys.argv[4], "a")
+def progress(done, total):
+    global last
+    if time.perf_counter() - last > 30:
+        last = time.perf_counter()
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        log.write(f"{last - t:.0f} s: {done:,}/{total:,} judgments, peak RSS {rss:.0f} MB\\n")
+        log.flush()
 summary = run_suite(load_suite(sys.argv[1]), [FakeBackend()], sys.argv[2],
-                    batch_size=int(sys.argv[3]))
+                    batch_size=int(sys.argv[3]), progress=progress)
 seconds = time.perf_counter() - t
 print(json.dumps({"seconds": seconds, "requests": summary.requests, "judged": summary.judged,
                   "skipped": summary.skipped,
@@ -53,7 +62,8 @@ def write_items(path: Path, n: int) -> None:
 
 def child(suite: Path, out: Path, batch: int, src: Path | None) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(src)} if src else None
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(suite), str(out), str(batch)],
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(suite), str(out), str(batch),
+                           str(out.parent.parent / f"progress-{out.parent.name}.log")],
                           capture_output=True, text=True, check=False, env=env)
     if proc.returncode != 0:
         raise SystemExit(proc.stderr)
