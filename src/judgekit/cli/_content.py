@@ -114,11 +114,14 @@ def new_domain_cmd(
     name: Annotated[str, typer.Argument(help="Domain name (lowercase letters, digits, _).")],
     dir: Annotated[Path | None, typer.Option(
         "--dir", help="Folder to create (default: ./judgekit-NAME).")] = None,
+    extra: Annotated[list[str] | None, typer.Option(
+        "--with", help="Also write a suite of this task type (repeatable): step-review.")]
+    = None,
 ) -> None:
     """Scaffold a domain plugin package: pyproject entry point, content folders, suite, test."""
     from judgekit.content._scaffold import new_domain
 
-    files = new_domain(name, dir)
+    files = new_domain(name, dir, extra=extra or ())
     root = dir or Path(f"judgekit-{name}")
     out.print(f"wrote {len(files)} files under [bold]{root}[/]")
     out.print(f"next: pip install -e {root} && judgekit check {name}", markup=False)
