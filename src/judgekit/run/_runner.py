@@ -105,12 +105,16 @@ def run_suite(
         backends: One judge, or several (a panel).
         out: The run directory (created; resumed if it holds this suite).
         batch_size: Requests per backend call (one durable transaction each).
-        progress: Called with (done, total) after every batch.
+        progress: Called with (done, total) after every batch (and every stretch of a
+            resumed run found done).
 
     Raises:
         RunError: ``out`` is locked by another run, or holds a run of another suite.
+        ValueError: ``batch_size`` is below 1.
 
     """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, not {batch_size}")
     t0 = time.time()
     judges = [backends] if not isinstance(backends, Sequence) else list(backends)
     run = Run(out)
@@ -246,7 +250,7 @@ class _Recorder:
         summary.cached += len(batch.requests) - len(batch.answers)
         summary.judged += len(batch.answers)
         self.done += batch.skipped + len(batch.requests)
-        if self.progress and batch.requests:
+        if self.progress and (batch.requests or batch.skipped):
             self.progress(self.done, summary.requests)
 
 
