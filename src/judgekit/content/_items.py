@@ -165,7 +165,9 @@ class ItemSource(Sequence[Item]):
         hashes: list[Any] = []
         for chunk in self.chunks(each=each):
             hashes.append(np.fromiter((hash(it.id) for it in chunk), np.int64, len(chunk)))
-        flat = np.sort(np.concatenate(hashes)) if hashes else np.empty(0, np.int64)
+        flat = np.concatenate(hashes) if hashes else np.empty(0, np.int64)
+        hashes.clear()
+        flat.sort()  # in place: at most twice 8 bytes per item, for a moment
         if flat.size and (flat[1:] == flat[:-1]).any():
             self._duplicates(set(flat[1:][flat[1:] == flat[:-1]].tolist()))
         if not flat.size and self.where:
