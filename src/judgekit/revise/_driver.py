@@ -82,10 +82,10 @@ def revise(suite: str | LoadedSuite, judge: Backend, out: str | os.PathLike[str]
     run = Run(out / "revise")
     run.create()
     with run.lock():
+        verify = Verifier(out, loaded, verifier, opts.verifier_rubric, opts.verifier_prompt,
+                          opts.batch_size)  # checks its references before anything is written
         stage = ReviseStage(run, judge, loaded, revise_sampling(opts.max_tokens),
                             opts.batch_size)
-        verify = Verifier(out, loaded, verifier, opts.verifier_rubric, opts.verifier_prompt,
-                          opts.batch_size)
         job = _job_manifest(out, loaded, judge, verifier, opts)
         write_json_atomic(out / JOB_FILE, job)
         result.attempts = _rounds(loaded, stage, verify, opts, progress)

@@ -80,6 +80,11 @@ def parse_revision(completion: Completion) -> Revision:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
+        if (text.lstrip().startswith("{") and not text.rstrip().endswith("}")
+                and exc.msg != "Extra data"):
+            return Revision(None, None, f"revise output is cut off after {len(text)} "
+                            "characters: the answer ran past max_tokens (raise --max-tokens, "
+                            "unless the judge is repeating itself)")
         return Revision(None, None, f"revise output is not JSON ({exc.msg}): {text[:80]!r}")
     if not isinstance(data, dict):
         return Revision(None, None, f"revise output is not a JSON object: {text[:80]!r}")
