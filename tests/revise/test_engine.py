@@ -86,7 +86,7 @@ def test_revise_on_the_embedded_judge(engine: Any, tmp_path: Path) -> None:
     verified = [a for a in result.attempts if a.p_better is not None]
     assert report["p_revision_better"]["n"] == len(verified) > 0
     assert sum(report["p_revision_better"]["histogram"]["counts"]) == len(verified)
-    assert all(0.0 <= float(a.p_better) <= 1.0 for a in verified)
+    assert all(a.p_better is not None and 0.0 <= a.p_better <= 1.0 for a in verified)
     assert sum(report["by_status"].values()) == report["attempts"]
     assert result.verify.errors == 0 and result.verify.requests == 2 * len(verified)
     again = revise(suite, engine, tmp_path / "rev", options=opts)
