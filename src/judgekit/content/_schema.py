@@ -217,7 +217,7 @@ class Suite(_Strict):
     where: dict[str, str | int | float | bool] = Field(default_factory=dict)
     """Keep only items whose column equals the value (e.g. ``domain: law``)."""
     limit: int | None = Field(default=None, gt=0)
-    """Keep only the first N items (after ``where``)."""
+    """Keep only the first N items (after ``where``); for step review, the first N solutions."""
     mode: Literal["verdict", "rationale"] = "verdict"
     """Default protocol: single-token ``verdict`` from logprobs, or ``rationale`` (JSON)."""
     judge: str | None = None
