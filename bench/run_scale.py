@@ -4,7 +4,9 @@ For each size it writes a pairwise JSONL items file (core rubric, HHH constituti
 pairwise prompt), then runs, each in a fresh process so that its peak RSS is its own:
 
 1. ``run``: a fresh run (judgekit's whole path: read, check, render, key, judge with the
-   fake, parse, store), judgments/s = 2 x items / wall seconds;
+   fake, parse, store), judgments/s = 2 x items / wall seconds, and per CPU second of the
+   process (what one idle core would do: the fake judge, rendering and parsing are
+   CPU-bound Python sharing one interpreter);
 2. ``resume``: the same command on the finished run (nothing left to do);
 
 and prints the peak RSS of each (``ru_maxrss``), labels.sqlite bytes per judgment, and the
@@ -46,9 +48,11 @@ def progress(done, total):
 summary = run_suite(load_suite(sys.argv[1]), [FakeBackend()], sys.argv[2],
                     batch_size=int(sys.argv[3]), progress=progress)
 seconds = time.perf_counter() - t
+usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"seconds": seconds, "requests": summary.requests, "judged": summary.judged,
+                  "cpu": usage.ru_utime + usage.ru_stime,
                   "skipped": summary.skipped,
-                  "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+                  "peak_rss": usage.ru_maxrss * 1024}))
 """
 
 
@@ -89,8 +93,8 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     print(f"machine: {os.cpu_count()} cores; load average before: "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{'items':>10} {'judgments':>10} {'run s':>8} {'judg/s':>8} {'run RSS':>9} "
-          f"{'resume s':>9} {'resume RSS':>10} {'B/judgment':>10}  load")
+    print(f"{'items':>10} {'judgments':>10} {'run s':>8} {'judg/s':>8} {'/cpu-s':>8} "
+          f"{'run RSS':>9} {'resume s':>9} {'resume RSS':>10} {'B/judgment':>10}  load")
     for n in args.sizes:
         folder = work / f"n{n}"
         shutil.rmtree(folder, ignore_errors=True)
@@ -106,6 +110,7 @@ def main() -> None:
         size = store_bytes(out / "labels.sqlite") / first["requests"]
         print(f"{n:>10,} {int(first['requests']):>10,} {first['seconds']:>8.1f} "
               f"{first['requests'] / first['seconds']:>8,.0f} "
+              f"{first['requests'] / first['cpu']:>8,.0f} "
               f"{first['peak_rss'] / 2**20:>7.0f}MB {again['seconds']:>9.1f} "
               f"{again['peak_rss'] / 2**20:>8.0f}MB {size:>10.0f}  "
               f"{os.getloadavg()[0]:.2f}", flush=True)
