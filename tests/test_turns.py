@@ -153,3 +153,24 @@ def test_dices_dialogues_map_to_conversations(gold_root: Path, tmp_path: Path) -
         request = suite.renderer.requests(item, system)[0]
         assert request.messages[1].content.count("</turn>") == len(conv)
     assert max(len(it.fields["conversation"]) for it in items) > 3
+
+
+def test_bad_turns_and_steps_on_the_command_line(make_suite: MakeSuite) -> None:
+    from typer.testing import CliRunner
+
+    from judgekit.cli._main import app
+
+    turns = make_suite([{"id": "x", "conversation": [{"role": "bot", "content": "hi"}],
+                         "response_a": "a", "response_b": "b"}], **CHAT, gold=None)
+    steps = make_suite([{"id": "s", "prompt": "p", "steps": "not a list"}], name="steps",
+                       rubric="math/step-review", prompt="core/step-review", gold=None)
+    for path, needle in ((turns, "conversation[0].role) has role 'bot'"),
+                         (steps, "'steps' of item 's' is one text, not a list of steps")):
+        checked = CliRunner().invoke(app, ["check", str(path)])  # a table row, wrapped
+        assert checked.exit_code == 1 and "1 failed" in checked.output
+        result = CliRunner().invoke(app, ["run", str(path), "--judge", "fake", "--out",
+                                          str(path.parent / "run")])
+        text = " ".join(result.output.split())
+        assert result.exit_code == 1 and needle in text, result.output
+        assert "items.jsonl, line 1" in text and "fix:" in text and "Traceback" not in text
+        assert not (path.parent / "run").exists()  # nothing half-made
