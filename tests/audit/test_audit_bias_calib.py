@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from judgekit import audit
-from judgekit.auditing import LabelColumns
+from judgekit.auditing import AuditOptions, LabelColumns
 from judgekit.auditing._calib import ece_value
 
 
@@ -38,7 +38,8 @@ def test_always_first_judge_has_full_position_bias(tmp_path: Path) -> None:
     # shown in both orders, always picks the first shown: canonical A on AB, B on BA
     labels = [{"id": f"q{i}", "order": o, "verdict": "A" if o == "AB" else "B"}
               for i in range(200) for o in ("AB", "BA")]
-    d = audit(jsonl(tmp_path / "labels.jsonl", labels), gold, replicates=200).data
+    d = audit(jsonl(tmp_path / "labels.jsonl", labels), gold,
+              options=AuditOptions(replicates=200)).data
     pos = d["bias"]["position"]
     assert pos["p_first"]["judge"]["value"] == 1.0
     assert pos["p_first"]["gold"]["value"] == 0.5
@@ -52,8 +53,8 @@ def test_panel_counts_every_members_orders(tmp_path: Path) -> None:
                "verdict": ("A" if o == "AB" else "B") if name == "j1" else
                ("B" if o == "AB" else "A")}
               for i in range(60) for name in ("j1", "j2") for o in ("AB", "BA")]
-    d = audit(jsonl(tmp_path / "labels.jsonl", labels), gold, judge="panel",
-              replicates=50).data
+    d = audit(jsonl(tmp_path / "labels.jsonl", labels), gold,
+              options=AuditOptions(judge="panel", replicates=50)).data
     assert d["inputs"]["labels"]["judge"] == "panel(j1, j2)"
     pos = d["bias"]["position"]
     assert pos["p_first"]["judge"]["value"] == 0.5
@@ -67,8 +68,8 @@ def test_longer_and_own_family_preference(tmp_path: Path) -> None:
     # judge always picks the longer response
     labels = [{"id": r["id"], "verdict": "A" if len(r["response_a"]) > len(r["response_b"])
                else "B"} for r in rows]
-    d = audit(jsonl(tmp_path / "l.jsonl", labels), gold, judge_family="GPT-4",
-              replicates=200).data
+    d = audit(jsonl(tmp_path / "l.jsonl", labels), gold,
+              options=AuditOptions(judge_family="GPT-4", replicates=200)).data
     assert d["bias"]["length"]["p_longer"]["judge"]["value"] == 1.0
     human = np.mean([(r["human_label"] == "A") == (len(r["response_a"]) > len(r["response_b"]))
                      for r in rows])
@@ -99,11 +100,11 @@ def test_calibrated_judge_has_small_ece_and_overconfident_a_large_one(tmp_path: 
                ("B" if r["human_label"] == "A" else "A"), "p": float(c)}
               for r, ok, c in zip(rows, right, conf, strict=True)]
     d = audit(jsonl(tmp_path / "l.jsonl", labels), gold, columns=LabelColumns(prob="p"),
-              replicates=200).data
+              options=AuditOptions(replicates=200)).data
     assert d["calibration"]["ece"]["value"] < 0.04
     over = [{**lab, "p": 0.99} for lab in labels]
     d2 = audit(jsonl(tmp_path / "o.jsonl", over), gold, columns=LabelColumns(prob="p"),
-               replicates=200).data
+               options=AuditOptions(replicates=200)).data
     assert d2["calibration"]["ece"]["value"] > 0.15
     bins = d2["calibration"]["bins"]
     assert bins[9]["n"] == n and bins[0]["n"] == 0
@@ -113,7 +114,8 @@ def test_sections_without_data_say_why(tmp_path: Path) -> None:
     rows = [{"id": f"i{i}", "human_score": i % 3} for i in range(30)]
     gold = jsonl(tmp_path / "g.jsonl", rows)
     labels = [{"id": f"i{i}", "verdict": (i + (i % 4 == 0)) % 3} for i in range(30)]
-    d = audit(jsonl(tmp_path / "l.jsonl", labels), gold, replicates=100).data
+    d = audit(jsonl(tmp_path / "l.jsonl", labels), gold,
+              options=AuditOptions(replicates=100)).data
     assert d["scale"] == "ordinal"
     assert d["calibration"] == {"available": False, "reason": "no probabilities with the labels"}
     assert d["ceiling"]["available"] is False and "annotators" in d["ceiling"]["reason"]
@@ -124,6 +126,7 @@ def test_sections_without_data_say_why(tmp_path: Path) -> None:
 def test_label_errors_are_counted_not_coerced(tmp_path: Path) -> None:
     gold = jsonl(tmp_path / "g.jsonl", gold_rows(20))
     labels = [{"id": f"q{i}", "verdict": None if i < 5 else "A"} for i in range(20)]
-    d = audit(jsonl(tmp_path / "l.jsonl", labels), gold, replicates=50).data
+    d = audit(jsonl(tmp_path / "l.jsonl", labels), gold,
+              options=AuditOptions(replicates=50)).data
     assert d["coverage"]["judge_errors"] == 5 and d["agreement"]["agreement"]["n"] == 15
     assert any("no readable judge verdict" in note for note in d["notes"])

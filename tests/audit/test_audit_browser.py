@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from judgekit import audit
-from judgekit.auditing import LabelColumns
+from judgekit.auditing import AuditOptions, LabelColumns
 from judgekit.auditing._html import HUMAN, JUDGE
 
 from .conftest import noisy_labels, read_jsonl
@@ -36,8 +36,8 @@ def test_report_renders_in_headless_chromium(tmp_path: Path, gold_file: Any) -> 
     labels = tmp_path / "labels.csv"
     labels.write_text("id,verdict,p\n" + "".join(f"{r['id']},{r['verdict']},{r['p']}\n"
                                                  for r in rows), encoding="utf-8")
-    paths = audit(labels, gold, columns=LabelColumns(prob="p"), replicates=200).write(
-        tmp_path / "rep")
+    paths = audit(labels, gold, columns=LabelColumns(prob="p"),
+                  options=AuditOptions(replicates=200)).write(tmp_path / "rep")
     shot = tmp_path / "shot.png"
     res = subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",

@@ -24,7 +24,7 @@ from sklearn.metrics import brier_score_loss, cohen_kappa_score, confusion_matri
 from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 
 from judgekit import audit, open_run
-from judgekit.auditing import LabelColumns
+from judgekit.auditing import AuditOptions, LabelColumns
 
 from .conftest import noisy_labels, read_jsonl
 
@@ -62,7 +62,8 @@ def run(tmp_path: Path, gold: Path, column: str, space: list[str], flip: float,
     rows = read_jsonl(gold)
     labels = noisy_labels(rows, column, space, flip)
     path = write_csv(tmp_path / "labels.csv", labels)
-    rep = audit(path, gold, columns=LabelColumns(prob="p"), replicates=300, **kw)
+    rep = audit(path, gold, columns=LabelColumns(prob="p"),
+                options=AuditOptions(replicates=300, **kw))
     return rep.data, rows, labels
 
 
@@ -192,7 +193,7 @@ def test_fake_judge_run_over_gold_suite(tmp_path: Path, gold_file: Any, jk: Any)
                      encoding="utf-8")
     res = jk("run", str(suite), "--judge", "fake", "--out", str(tmp_path / "run"))
     assert res.returncode == 0, res.stderr
-    rep = audit(tmp_path / "run", gold, replicates=200)
+    rep = audit(tmp_path / "run", gold, options=AuditOptions(replicates=200))
     d = rep.data
     assert d["inputs"]["labels"]["kind"] == "run" and d["coverage"]["matched"] == 60
     assert d["coverage"]["gold_without_label"] == len(read_jsonl(gold)) - 60

@@ -1,13 +1,24 @@
 """Labels + human gold -> a report: agreement, the human ceiling, slices, bias, calibration.
 
-Data flow: read labels and gold (:mod:`._io`, :mod:`._gold`) -> join them into arrays
-(:mod:`._join`) -> statistics (:mod:`._stats`, :mod:`._ceiling`, :mod:`._bias`,
-:mod:`._calib`, with bootstrap CIs from :mod:`._boot`) -> :class:`AuditReport`
-(``report.json``, ``report.html`` by :mod:`._html`).
+Data flow, one way for every input: labels (a labels file, a run directory, Label objects)
+-> one row per judgment (:mod:`._labels`, reading files with :mod:`._table`) -> one label per
+item (:mod:`._items`, orders and judges combined by :mod:`judgekit.run`'s rule) -> joined with
+the gold (:mod:`._gold`, :mod:`._join`) into arrays -> statistics (:mod:`._stats`,
+:mod:`._ceiling`, :mod:`._bias`, :mod:`._calib`, with bootstrap CIs from :mod:`._boot`) ->
+:class:`AuditReport` (``report.json``, and ``report.html`` by :mod:`._html`).
 """
 
-from judgekit.auditing._audit import AuditReport, audit, build_report
-from judgekit.auditing._io import LabelColumns
+from judgekit.auditing._audit import audit
 from judgekit.auditing._join import AuditData
+from judgekit.auditing._options import AuditOptions, GoldColumns, LabelColumns
+from judgekit.auditing._report import AuditReport, build_report
 
-__all__ = ["AuditData", "AuditReport", "LabelColumns", "audit", "build_report"]
+__all__ = [
+    "AuditData",
+    "AuditOptions",
+    "AuditReport",
+    "GoldColumns",
+    "LabelColumns",
+    "audit",
+    "build_report",
+]

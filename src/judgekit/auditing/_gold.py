@@ -4,35 +4,61 @@ The default schema is the gold sets' (``../shared/gold/INDEX.md``): ``id``; ``hu
 (pairwise A/B/tie) or ``human_score`` (rubric); optionally ``annotator_labels`` /
 ``annotator_scores`` (a list per item, any length). Every other column is kept for slices
 (``domain``, ``criterion_type``...), lengths (``response_a``/``response_b``) and response models.
+Gold comes from a gold file (:func:`gold_from_file`) or from the suite a run was made
+from (:func:`gold_from_suite`); both give a :class:`GoldTable`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from judgekit._errors import ContentError
-from judgekit.auditing._io import norm_label
-from judgekit.content._files import read_rows
+from judgekit.auditing._columns import (
+    Array,
+    distinct,
+    first,
+    norm,
+    norm_label,
+    remap,
+    to_numpy,
+    valid,
+)
+from judgekit.auditing._labels import raise_first
+from judgekit.auditing._options import GoldColumns
+from judgekit.auditing._probs import BadValue
+from judgekit.auditing._table import Table, read_table, rows_table
+
+if TYPE_CHECKING:
+    from judgekit.content._suite import LoadedSuite
 
 LABEL_COLUMNS = ("human_label", "human_score", "gold", "label")
 ANNOTATOR_COLUMNS = ("annotator_labels", "annotator_scores", "annotators")
+_SCALAR_LISTS = (pa.types.is_string, pa.types.is_integer, pa.types.is_floating,
+                 pa.types.is_boolean, pa.types.is_null)
 
 
 @dataclass(frozen=True)
-class GoldSet:
-    """Gold labels by item id.
+class GoldTable:
+    """Gold labels as columns: the items that have one, in file order.
 
     Attributes:
         source: Where they came from.
         label_column: The column read as the gold label.
         annotators_column: The column read as individual annotators' labels, if any.
-        labels: Gold label per item id.
-        annotators: Individual labels per item id (items without them are absent).
-        fields: Every column of each item's row, by id.
+        ids: Item ids (pyarrow strings, unique).
+        label: Gold label per item, after the label map (pyarrow strings).
+        annotators: Annotators' labels per item, after the map (pyarrow lists of strings),
+            or None.
+        rows: Those items' rows, every column (for slices, lengths, response models).
+        keys: Columns of the first item, which pick the default slices.
         slices: Slice columns the source suggests (a suite's ``slices:``).
 
     """
@@ -40,106 +66,175 @@ class GoldSet:
     source: str
     label_column: str
     annotators_column: str | None
+    ids: Any
+    label: Any
+    annotators: Any
+    rows: Table
+    keys: list[str]
+    slices: list[str]
+
+
+def gold_from_file(path: Path, columns: GoldColumns | None = None) -> GoldTable:
+    """Read a gold file (JSONL, CSV or Parquet).
+
+    Raises:
+        ContentError: No id or label column, a row without id, a duplicate id, an annotators'
+            value that is not a list, no gold labels.
+
+    """
+    cols = columns or GoldColumns()
+    t = read_table(path)
+    keys = t.first_keys
+    col = cols.label or next((c for c in LABEL_COLUMNS if c in keys), None)
+    if t.num_rows and (col is None or col not in keys or cols.id not in keys):
+        missing = cols.id if cols.id not in keys else (cols.label or "human_label")
+        raise t.error(0, f"no column '{missing}' (columns: {', '.join(keys)})",
+                      "name the columns with --gold-id-col / --gold-col")
+    ann_col = cols.annotators if cols.annotators is not None else \
+        next((c for c in ANNOTATOR_COLUMNS if c in keys), None)
+    ids, gold = t.labels(cols.id), t.labels(str(col))
+    labeled = valid(gold)
+    anns, bad_ann = _annotators(t, ann_col or None, labeled, cols.label_map)
+    raise_first([
+        (first(~valid(ids)), 0, lambda r: t.error(r, f"row has no '{cols.id}'",
+                                                  "give every gold row an item id")),
+        (_duplicate(ids, labeled), 1, lambda r: t.error(
+            r, f"duplicate item id {ids[r].as_py()!r}", "keep one gold row per item")),
+        (bad_ann, 2, lambda r: _annotator_error(t, str(ann_col), ids[r].as_py(), r)),
+    ])
+    t.check()
+    rows = np.flatnonzero(labeled)
+    if not len(rows):
+        raise ContentError(path, "no gold labels", fix="check the gold label column")
+    if len(rows) < t.num_rows:  # rows without a gold label are left out
+        at = pa.array(rows, pa.int64())
+        ids, gold, t = ids.take(at), gold.take(at), t.take(rows)
+        anns = None if anns is None else anns.take(at)
+    return GoldTable(str(path), str(col), ann_col or None, ids, remap(gold, cols.label_map),
+                     anns, t,
+                     keys if t.all_keys or t.index[0] == 0 else list(t.raw(0)), [])
+
+
+def gold_from_suite(suite: LoadedSuite) -> GoldTable:
+    """The gold a run's suite carries (its ``gold:`` and ``annotators:`` columns)."""
+    if not suite.gold:
+        raise ContentError(suite.path, "the suite's items carry no gold labels",
+                           fix="pass --gold FILE")
+    fields = {it.id: it for it in suite.items}
+    ids = list(suite.gold)
+    return GoldTable(
+        f"suite {suite.ref}", str(suite.spec.gold), suite.spec.annotators,
+        pa.array(ids, pa.string()), pa.array(list(suite.gold.values()), pa.string()),
+        pa.array([suite.annotators.get(i, []) for i in ids], pa.list_(pa.string())),
+        rows_table([fields[i].fields for i in ids], [fields[i].line for i in ids], suite.path),
+        list(suite.items[0].fields), list(suite.spec.slices))
+
+
+def _duplicate(ids: Any, labeled: Array) -> int | None:
+    """The first row whose id an earlier row with a gold label already has."""
+    if len(pc.unique(ids)) == len(ids):
+        return None
+    code = to_numpy(pc.dictionary_encode(ids).indices.fill_null(-1), np.int64)
+    rows = np.arange(len(code))
+    seen = np.full(int(code.max(initial=0)) + 1, len(code), dtype=np.int64)
+    np.minimum.at(seen, code[labeled & (code >= 0)], rows[labeled & (code >= 0)])
+    return first((code >= 0) & (seen[np.maximum(code, 0)] < rows))
+
+
+def _annotator_rule(value: Any, column: str, item: Any) -> list[str] | None:
+    """One row's annotators (None: none given); raises :class:`BadValue`."""
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise BadValue(f"'{column}' of item {item!r} is not a JSON list: {exc.msg}",
+                           'write it as ["A", "B", ...]') from None
+    if isinstance(value, list):
+        return [s for s in (norm_label(a) for a in value) if s is not None]
+    if value not in (None, ""):
+        raise BadValue(f"'{column}' of item {item!r} is not a list",
+                       "write the annotators' labels as a list")
+    return None
+
+
+def _annotator_error(t: Table, column: str, item: Any, row: int) -> ContentError:
+    try:
+        _annotator_rule(t.raw(row).get(column), column, item)
+    except BadValue as exc:
+        return t.error(row, exc.problem, exc.fix)
+    raise AssertionError(f"row {row} of {t.source} holds valid annotators")
+
+
+def _annotators(t: Table, column: str | None, labeled: Array,
+                mapping: Mapping[str, str]) -> tuple[Any, int | None]:
+    """Annotators' labels per row (normalized, None left out, mapped).
+
+    Also the first row with a gold label whose value the rule refuses.
+    """
+    if not column:
+        return None, None
+    arr = t.column(column)
+    if not t.is_json(column) and pa.types.is_list(arr.type) and \
+            any(ok(arr.type.value_type) for ok in _SCALAR_LISTS):
+        return _lists(arr, mapping), None
+    if pa.types.is_null(arr.type):
+        return pa.array([[]] * len(arr), pa.list_(pa.string())), None
+    decode = t.is_json(column)
+    values, index = distinct(arr)
+    read: list[list[str] | None] = []
+    refused = np.zeros(len(values), dtype=bool)
+    for at, v in enumerate(values):  # once per distinct value
+        try:
+            read.append(_annotator_rule(json.loads(v) if decode and v is not None else v,
+                                        column, None))
+        except BadValue:
+            read.append(None)
+            refused[at] = True
+    lists = pa.array(read, pa.list_(pa.string())).take(pa.array(index))
+    return _lists(lists, mapping), first(refused[index] & labeled)
+
+
+def _lists(arr: Any, mapping: Mapping[str, str]) -> Any:
+    """Lists of labels: each element spelled as a label, None left out, mapped."""
+    flat = norm(pc.list_flatten(arr))
+    parent = to_numpy(pc.list_parent_indices(arr), np.int64)
+    keep = valid(flat)
+    counts = np.bincount(parent[keep], minlength=len(arr))
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets),
+                                    remap(flat.filter(pa.array(keep)), mapping))
+
+
+@dataclass(frozen=True)
+class GoldSet:
+    """Gold as Python values by item id: how :mod:`judgekit.trust` reads it.
+
+    Attributes:
+        source: Where it came from.
+        label_column: The column read as the gold label.
+        annotators_column: The annotators' column, if any.
+        labels: Gold label per item id.
+        annotators: Individual labels per item id (items without them are absent).
+        fields: Every column of each item's row, by id.
+
+    """
+
+    source: str
+    label_column: str
+    annotators_column: str | None
     labels: dict[str, str]
-    annotators: dict[str, list[str]] = field(default_factory=dict)
-    fields: dict[str, Mapping[str, Any]] = field(default_factory=dict)
-    slices: list[str] = field(default_factory=list)
+    annotators: dict[str, list[str]]
+    fields: dict[str, Mapping[str, Any]]
 
 
 def read_gold(path: Path, *, id_col: str = "id", label_col: str | None = None,
               annotators_col: str | None = None,
               label_map: Mapping[str, str] | None = None) -> GoldSet:
-    """Read a gold file (JSONL, CSV or Parquet).
-
-    Args:
-        path: The file.
-        id_col: Item id column.
-        label_col: Gold label column (default: the first of ``human_label``, ``human_score``,
-            ``gold``, ``label`` the file has).
-        annotators_col: List-of-labels column (default: ``annotator_labels`` or
-            ``annotator_scores`` when present; ``""`` to ignore annotators).
-        label_map: Gold (and annotator) label -> the spelling the judge uses.
-
-    Raises:
-        ContentError: No id or label column, duplicate ids, bad annotator lists.
-
-    """
-    mapping = dict(label_map or {})
-    labels: dict[str, str] = {}
-    annotators: dict[str, list[str]] = {}
-    fields: dict[str, Mapping[str, Any]] = {}
-    col, ann_col = label_col, annotators_col
-    first = True
-    for line, row in read_rows(path):
-        if first:
-            col = col or next((c for c in LABEL_COLUMNS if c in row), None)
-            if col is None or col not in row or id_col not in row:
-                missing = id_col if id_col not in row else (label_col or "human_label")
-                raise ContentError(path, f"no column '{missing}' (columns: {', '.join(row)})",
-                                   where=f"line {line}",
-                                   fix="name the columns with --gold-id-col / --gold-col")
-            if ann_col is None:
-                ann_col = next((c for c in ANNOTATOR_COLUMNS if c in row), None)
-            first = False
-        item_id = norm_label(row.get(id_col))
-        if item_id is None:
-            raise ContentError(path, f"row has no '{id_col}'", where=f"line {line}",
-                               fix="give every gold row an item id")
-        if item_id in labels:
-            raise ContentError(path, f"duplicate item id {item_id!r}", where=f"line {line}",
-                               fix="keep one gold row per item")
-        gold = norm_label(row.get(col))  # type: ignore[arg-type]
-        if gold is None:
-            continue
-        labels[item_id] = mapping.get(gold, gold)
-        fields[item_id] = row
-        if ann_col:
-            anns = row.get(ann_col)
-            if isinstance(anns, str) and anns.startswith("["):
-                try:
-                    anns = json.loads(anns)
-                except json.JSONDecodeError as exc:
-                    raise ContentError(path, f"'{ann_col}' of item {item_id!r} is not a JSON "
-                                       f"list: {exc.msg}", where=f"line {line}",
-                                       fix='write it as ["A", "B", ...]') from None
-            if isinstance(anns, list):
-                spelled = [norm_label(a) for a in anns]
-                annotators[item_id] = [mapping.get(a, a) for a in spelled if a is not None]
-            elif anns not in (None, ""):
-                raise ContentError(path, f"'{ann_col}' of item {item_id!r} is not a list",
-                                   where=f"line {line}",
-                                   fix="write the annotators' labels as a list")
-    if not labels:
-        raise ContentError(path, "no gold labels", fix="check the gold label column")
-    return GoldSet(str(path), str(col), ann_col or None, labels, annotators, fields)
-
-
-def gold_from_suite(suite_path: Path, gold_root: Path | None = None) -> GoldSet:
-    """The gold a run's suite carries (its ``gold:`` and ``annotators:`` columns)."""
-    from judgekit.content._suite import load_suite
-
-    loaded = load_suite(str(suite_path), gold_root=gold_root)
-    if not loaded.gold:
-        raise ContentError(suite_path, "the suite's items carry no gold labels",
-                           fix="pass --gold FILE")
-    return GoldSet(
-        source=f"suite {loaded.ref}", label_column=str(loaded.spec.gold),
-        annotators_column=loaded.spec.annotators, labels=dict(loaded.gold),
-        annotators={k: list(v) for k, v in loaded.annotators.items()},
-        fields={it.id: it.fields for it in loaded.items}, slices=list(loaded.spec.slices),
-    )
-
-
-def suite_fields(suite_path: Path | None,
-                 gold_root: Path | None = None) -> dict[str, Mapping[str, Any]]:
-    """Item rows of a run's suite (for response lengths), or empty if it cannot be loaded."""
-    if suite_path is None or not suite_path.is_file():
-        return {}
-    from judgekit._errors import JudgekitError
-    from judgekit.content._suite import load_suite
-
-    try:
-        loaded = load_suite(str(suite_path), gold_root=gold_root)
-    except JudgekitError:
-        return {}
-    return {it.id: it.fields for it in loaded.items}
+    """:func:`gold_from_file` as Python values by id (for :mod:`judgekit.trust`)."""
+    g = gold_from_file(path, GoldColumns(id_col, label_col, annotators_col, label_map or {}))
+    ids = g.ids.to_pylist()
+    anns = {} if g.annotators is None else \
+        {i: a for i, a in zip(ids, g.annotators.to_pylist(), strict=True) if a}
+    return GoldSet(g.source, g.label_column, g.annotators_column,
+                   dict(zip(ids, g.label.to_pylist(), strict=True)), anns,
+                   {i: g.rows.raw(r) for r, i in enumerate(ids)})

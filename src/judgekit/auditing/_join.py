@@ -8,19 +8,21 @@ e.g. met / not met) or ``categorical``. Labels become integer codes in the scale
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from judgekit.auditing._gold import GoldSet
-from judgekit.auditing._io import PAIRWISE, SWAP, JudgeLabels
+if TYPE_CHECKING:
+    from judgekit.auditing._gold import GoldTable
+    from judgekit.auditing._items import ItemLabels
+    from judgekit.auditing._table import Table
 
 Array = NDArray[Any]
 
-SCALES = ("pairwise", "ordinal", "binary", "categorical")
+PAIRWISE = ("A", "B", "tie")
 SLICE_PRESENCE_ROWS = 1000
 """A slice column exists when one of the first this many matched rows has the key."""
 
@@ -100,83 +102,132 @@ def detect_scale(gold: set[str], judge: set[str], others: set[str]) -> tuple[str
     return scale, sorted(every)
 
 
-def _length(row: Mapping[str, Any], col: str) -> float:
-    value = row.get(col)
-    return float(len(value)) if isinstance(value, str) else float("nan")
-
-
-def _family(model: Any, family: str) -> bool | None:
-    if not isinstance(model, str) or not model:
-        return None
-    return family.lower() in model.lower()
-
-
-def join(labels: JudgeLabels, gold: GoldSet, *, extra_fields: Mapping[str, Mapping[str, Any]]
-         | None = None, slices: Sequence[str] = (), scale: str | None = None,
+def join(labels: ItemLabels, gold: GoldTable, *, extra: tuple[Table, Any] | None = None,
+         slices: Sequence[str] = (), scale: str | None = None,
          judge_family: str | None = None, model_columns: Sequence[str] = ()) -> AuditData:
-    """Match labels to gold by id and encode everything as arrays."""
-    ids = [i for i in gold.labels if i in labels.items]
-    items = [labels.items[i] for i in ids]
-    g_lab = [gold.labels[i] for i in ids]
-    j_lab = [it.label for it in items]
-    ann = [gold.annotators.get(i, []) for i in ids]
-    seen_ann = {a for row in ann for a in row}
-    auto_scale, space = detect_scale(set(g_lab), {x for x in j_lab if x is not None}, seen_ann)
+    """Match labels to gold by id (in gold order) and encode everything as arrays.
+
+    Args:
+        labels: The judge's item labels.
+        gold: The gold.
+        extra: A run suite's items and their ids, for fields the gold rows lack.
+        slices: Columns to slice by (those the items have).
+        scale: Force this scale.
+        judge_family: The judge's model family, for self-preference.
+        model_columns: Columns naming the response models.
+
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from judgekit.auditing._columns import codes, to_numpy
+    from judgekit.auditing._fields import Fields
+
+    if gold.ids.equals(labels.ids):  # labels written in gold order: nothing to look up
+        gidx = lidx = np.arange(len(gold.ids))
+    else:
+        pos = pc.index_in(gold.ids, value_set=labels.ids)
+        gidx = np.flatnonzero(to_numpy(pc.is_valid(pos), bool))
+        lidx = to_numpy(pos.drop_null(), np.int64)
+    n = len(gidx)
+    g_lab, j_lab = gold.label.take(pa.array(gidx)), labels.label.take(pa.array(lidx))
+    ann = None if gold.annotators is None else gold.annotators.take(pa.array(gidx))
+    seen_ann = set() if ann is None else set(pc.unique(pc.list_flatten(ann)).to_pylist())
+    auto_scale, space = detect_scale(set(pc.unique(g_lab).to_pylist()),
+                                     set(pc.unique(j_lab).drop_null().to_pylist()), seen_ann)
     scale = scale or auto_scale
-    code = {lab: n for n, lab in enumerate(space)}
-    n, k = len(ids), len(space)
-    g = np.array([code[x] for x in g_lab], dtype=np.int64)
-    j = np.array([code[x] if x is not None else -1 for x in j_lab], dtype=np.int64)
-    annotators = None
-    m = max((len(a) for a in ann), default=0)
-    if m >= 2:
-        annotators = np.full((n, m), -1, dtype=np.int64)
-        for r, row in enumerate(ann):
-            annotators[r, :len(row)] = [code[a] for a in row]
-    probs = np.full((n, k), np.nan)
-    conf = np.full(n, np.nan)
-    first, second = np.zeros(n, np.int64), np.zeros(n, np.int64)
-    gfirst, gsecond = np.zeros(n, np.int64), np.zeros(n, np.int64)
-    consistent = np.full(n, -1, dtype=np.int64)
-    known = set(code)
-    for r, it in enumerate(items):
-        if it.probs is not None and set(it.probs) <= known:
-            probs[r] = [it.probs.get(s, 0.0) for s in space]
-        if it.conf is not None:
-            conf[r] = it.conf
-        if it.consistent is not None:
-            consistent[r] = int(it.consistent)
-        for order, chosen in it.presented:
-            if order not in ("AB", "BA"):
-                continue
-            first[r] += chosen == "A"
-            second[r] += chosen == "B"
-            shown = g_lab[r] if order == "AB" else SWAP.get(g_lab[r], g_lab[r])
-            gfirst[r] += shown == "A"
-            gsecond[r] += shown == "B"
-    extra = extra_fields or {}
-    rows = [{**extra.get(i, {}), **gold.fields.get(i, {})} for i in ids]
+    g, j = codes(g_lab, space), codes(j_lab, space)
+    sym = np.array(space, dtype=object)
+    g_a, g_b = (sym == "A")[g].astype(np.int64), (sym == "B")[g].astype(np.int64)
+    n_ab, n_ba = labels.n_ab[lidx], labels.n_ba[lidx]
+    ids = gold.ids.take(pa.array(gidx))
+    fields = Fields(gold.rows, gidx, *_extra(extra, ids))
     longer = np.full(n, -1, dtype=np.int64)
-    own = np.full(n, -1, dtype=np.int64)
     if scale == "pairwise":
-        la = np.array([_length(r, "response_a") for r in rows])
-        lb = np.array([_length(r, "response_b") for r in rows])
+        la, lb = fields.length("response_a"), fields.length("response_b")
         longer[la > lb], longer[lb > la] = 0, 1
-    if judge_family and model_columns:
-        for r, fields in enumerate(rows):
-            fams = [_family(fields.get(c), judge_family) for c in model_columns]
-            if scale == "pairwise" and len(fams) == 2 and None not in fams and fams[0] != fams[1]:
-                own[r] = 0 if fams[0] else 1
-            elif scale != "pairwise" and fams and fams[0] is not None:
-                own[r] = int(fams[0])
     return AuditData(
-        ids=ids, scale=scale, space=space, gold=g, judge=j, annotators=annotators, probs=probs,
-        conf=conf, first=first, second=second, gold_first=gfirst, gold_second=gsecond,
-        consistent=consistent, longer=longer, own=own,
-        slices={c: _slice_masks(rows, c) for c in slices
-                if any(c in r for r in rows[:SLICE_PRESENCE_ROWS])},
-        coverage=coverage(len(gold.labels), len(labels.items), j),
+        ids=ids.to_pylist(), scale=scale, space=space, gold=g, judge=j,
+        annotators=_annotators(ann, space), probs=_probs(labels, lidx, space),
+        conf=labels.conf[lidx], first=labels.first[lidx], second=labels.second[lidx],
+        gold_first=n_ab * g_a + n_ba * g_b, gold_second=n_ab * g_b + n_ba * g_a,
+        consistent=labels.consistent[lidx], longer=longer,
+        own=_own(fields, scale, judge_family, model_columns),
+        slices={c: fields.slice_masks(c) for c in slices
+                if fields.present(c, SLICE_PRESENCE_ROWS)},
+        coverage=coverage(len(gold.ids), len(labels.ids), j),
     )
+
+
+def _extra(extra: tuple[Table, Any] | None, ids: Any) -> tuple[Table | None, Array | None]:
+    """The suite's items and each matched item's row among them (-1: none)."""
+    if extra is None:
+        return None, None
+    import pyarrow.compute as pc
+
+    from judgekit.auditing._columns import to_numpy
+
+    table, extra_ids = extra
+    return table, to_numpy(pc.fill_null(pc.index_in(ids, value_set=extra_ids), -1), np.int64)
+
+
+def _annotators(ann: Any, space: list[str]) -> Array | None:
+    """``(n, m)`` annotators' codes (-1: none), when some item has two or more."""
+    if ann is None:
+        return None
+    import pyarrow.compute as pc
+
+    from judgekit.auditing._columns import codes, to_numpy
+
+    lengths = to_numpy(pc.fill_null(pc.list_value_length(ann), 0), np.int64)
+    m = int(lengths.max(initial=0))
+    if m < 2:
+        return None
+    flat = codes(pc.list_flatten(ann), space)
+    if int(lengths.min(initial=0)) == m:  # as many annotators on every item
+        return flat.reshape(len(ann), m)
+    out = np.full((len(ann), m), -1, dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    parent = to_numpy(pc.list_parent_indices(ann), np.int64)
+    out[parent, np.arange(len(parent)) - starts[parent]] = flat
+    return out
+
+
+def _probs(labels: ItemLabels, lidx: Array, space: list[str]) -> Array:
+    """``(n, K)`` the judge's distributions over the scale's labels.
+
+    NaN rows: unknown, or naming a label outside the scale.
+    """
+    if not labels.has.any():
+        return np.full((len(lidx), len(space)), np.nan)
+    at = {s: k for k, s in enumerate(space)}
+    inside = np.array([s in at for s in labels.space], dtype=bool)
+    keys, probs = labels.keys[lidx], labels.probs[lidx]
+    usable = labels.has[lidx] & ~keys[:, ~inside].any(axis=1)
+    out = np.zeros((len(lidx), len(space)))
+    cols = [at[s] for s in labels.space if s in at]
+    out[:, cols] = np.where(keys[:, inside], probs[:, inside], 0.0)
+    out[~usable] = np.nan
+    return out
+
+
+def _own(fields: Any, scale: str, judge_family: str | None,
+         model_columns: Sequence[str]) -> Array:
+    """Whose response is by the judge's model family.
+
+    Pairwise: 0/1 when only response_a/response_b is, else -1. Pointwise: 1 own family, 0
+    another, -1 unknown.
+    """
+    own = np.full(fields.n, -1, dtype=np.int64)
+    if not judge_family or not model_columns:
+        return own
+    fams = [fields.family(c, judge_family) for c in model_columns]
+    if scale == "pairwise" and len(fams) == 2:
+        differ = (fams[0] >= 0) & (fams[1] >= 0) & (fams[0] != fams[1])
+        own[differ] = np.where(fams[0][differ] == 1, 0, 1)
+    elif scale != "pairwise":
+        own = fams[0]
+    return own
 
 
 def coverage(gold_items: int, labeled_items: int, judge: Array) -> dict[str, int]:
@@ -185,23 +236,3 @@ def coverage(gold_items: int, labeled_items: int, judge: Array) -> dict[str, int
     return {"gold_items": gold_items, "labeled_items": labeled_items, "matched": n,
             "judge_errors": int((judge < 0).sum()), "gold_without_label": gold_items - n,
             "labels_without_gold": labeled_items - n}
-
-
-def _slice_masks(rows: list[dict[str, Any]], column: str) -> dict[str, Array]:
-    """Map each value to its item mask; a list-valued column (tags) puts an item in each."""
-    values: list[list[str]] = []
-    for row in rows:
-        v = row.get(column)
-        if isinstance(v, list):
-            values.append([str(x) for x in v])
-        else:
-            values.append([] if v is None or v == "" else [str(v)])
-    if all(len(v) <= 1 for v in values):
-        flat = np.array([v[0] if v else "" for v in values], dtype=object)
-        uniq, inverse = np.unique(flat.astype(str), return_inverse=True)
-        return {u: inverse == n for n, u in enumerate(uniq) if u != ""}
-    out: dict[str, Array] = {}
-    for r, tags in enumerate(values):
-        for t in tags:
-            out.setdefault(t, np.zeros(len(rows), dtype=bool))[r] = True
-    return out

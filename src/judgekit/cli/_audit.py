@@ -14,9 +14,8 @@ from rich.console import Console
 from rich.table import Table
 
 from judgekit._errors import JudgekitError
-from judgekit.auditing._audit import AuditReport
-from judgekit.auditing._audit import audit as run_audit
-from judgekit.auditing._io import LabelColumns
+from judgekit.auditing import AuditOptions, AuditReport, GoldColumns, LabelColumns
+from judgekit.auditing import audit as run_audit
 
 _out = Console()
 _err = Console(stderr=True)
@@ -120,17 +119,17 @@ def audit(
     if scale is not None and scale not in ("pairwise", "ordinal", "binary", "categorical"):
         raise typer.BadParameter("use pairwise, ordinal, binary or categorical",
                                  param_hint="--scale")
+    columns = LabelColumns(id=id_col, verdict=verdict_col, prob=prob_col, order=order_col,
+                           judge=judge_col)
+    gold_columns = GoldColumns(id=gold_id_col, label=gold_col, annotators=annotators_col,
+                               label_map=_pairs(gold_map, "--gold-map"))
+    options = AuditOptions(judge=judge, label_map=_pairs(map_, "--map"), slices=slice_,
+                           scale=scale, replicates=replicates, seed=seed,
+                           judge_family=judge_family, model_columns=model_col,
+                           gold_root=gold_root)
     try:
-        report = run_audit(
-            labels, gold,
-            columns=LabelColumns(id=id_col, verdict=verdict_col, prob=prob_col,
-                                 order=order_col, judge=judge_col),
-            judge=judge, label_map=_pairs(map_, "--map"), gold_id_col=gold_id_col,
-            gold_col=gold_col, annotators_col=annotators_col,
-            gold_map=_pairs(gold_map, "--gold-map"), slices=slice_, scale=scale,
-            replicates=replicates, seed=seed, judge_family=judge_family,
-            model_columns=model_col, gold_root=gold_root,
-        )
+        report = run_audit(labels, gold, columns=columns, gold_columns=gold_columns,
+                           options=options)
         paths = report.write(out)
     except JudgekitError as exc:
         _err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)

@@ -1,0 +1,127 @@
+"""The matched items' other gold columns: response lengths, response models, slice values.
+
+An item's field is its gold row's; a run audited against a gold file also has its suite's
+items, and a field the gold row lacks comes from the suite's item (``{**item, **gold_row}``).
+Strings are measured and compared as whole columns; Python sees each distinct value once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from judgekit.auditing._columns import Array, to_numpy
+from judgekit.auditing._table import Table
+
+_TEXT = (pa.types.is_string, pa.types.is_large_string)
+
+
+class Fields:
+    """Fields of n matched items.
+
+    Args:
+        gold: The gold rows.
+        rows: Each item's gold row.
+        extra: A run suite's items, if any.
+        extra_rows: Each item's row there (-1: not in the suite).
+
+    """
+
+    def __init__(self, gold: Table, rows: Array, extra: Table | None = None,
+                 extra_rows: Array | None = None) -> None:
+        self.gold, self.rows, self.extra, self.extra_rows = gold, rows, extra, extra_rows
+        self.n = len(rows)
+
+    def _parts(self, name: str) -> list[tuple[Table, Array, Array]]:
+        """``(table, its rows, the items they are)`` holding field ``name``.
+
+        The gold row where it has the key, else the suite's item.
+        """
+        mine = self.gold.present(name, self.rows)
+        parts = [(self.gold, self.rows[mine], np.flatnonzero(mine))]
+        if self.extra is not None and self.extra_rows is not None:
+            rest = np.flatnonzero(~mine & (self.extra_rows >= 0))
+            parts.append((self.extra, self.extra_rows[rest], rest))
+        return parts
+
+    def _each(self, name: str, fn: Callable[[Table, Any], Any], fill: Any,
+              dtype: Any) -> Array:
+        out = np.full(self.n, fill, dtype=dtype)
+        for table, rows, items in self._parts(name):
+            got = fn(table, name).take(pa.array(rows, pa.int64()))
+            out[items] = to_numpy(pc.fill_null(got, fill), dtype)
+        return out
+
+    def present(self, name: str, head: int) -> bool:
+        """Whether one of the first ``head`` items has the key."""
+        first = Fields(self.gold, self.rows[:head], self.extra,
+                       None if self.extra_rows is None else self.extra_rows[:head])
+        return any(len(items) for _, _, items in first._parts(name))
+
+    def length(self, name: str) -> Array:
+        """Characters of a string value, NaN for anything else."""
+        def lengths(t: Table, col: str) -> Any:
+            arr = t.column(col)
+            if not t.is_json(col) and any(ok(arr.type) for ok in _TEXT):
+                return pc.cast(pc.utf8_length(arr), pa.float64())
+            return t.values(col, lambda v: float(len(v)) if isinstance(v, str) else None,
+                            pa.float64())
+
+        return self._each(name, lengths, np.nan, float)
+
+    def family(self, name: str, family: str) -> Array:
+        """1/0: the model named is / is not of ``family`` (substring); -1 no model named."""
+        fam = family.lower()
+        return self._each(name, lambda t, col: t.values(
+            col, lambda v: int(fam in v.lower()) if isinstance(v, str) and v else -1,
+            pa.int64()), -1, np.int64)
+
+    def slice_masks(self, name: str) -> dict[str, Array]:
+        """Value -> item mask; a list value (tags) puts the item under each of its values."""
+        items, tags = [], []
+        for table, rows, which in self._parts(name):
+            got_rows, got_tags = _tags(table, name, rows)
+            items.append(which[got_rows])
+            tags.append(got_tags)
+        item = np.concatenate(items) if items else np.zeros(0, np.int64)
+        tag = pa.chunked_array(tags, pa.string()).combine_chunks()
+        if not np.any(np.bincount(item, minlength=self.n) > 1):
+            keep = pc.not_equal(tag, "")  # one value per item: an empty one is no value
+            item, tag = item[to_numpy(keep, bool)], tag.filter(keep)
+        enc = pc.dictionary_encode(tag)
+        code = to_numpy(enc.indices, np.int64)
+        out: dict[str, Array] = {}
+        for at, value in enumerate(enc.dictionary.to_pylist()):
+            mask = np.zeros(self.n, dtype=bool)
+            mask[item[code == at]] = True
+            out[value] = mask
+        return out
+
+
+def _tag_rule(value: Any) -> list[str]:
+    """One row's slice values: a list's elements, else the value itself ("": none)."""
+    if isinstance(value, list):
+        return [str(x) for x in value]
+    return [] if value is None or value == "" else [str(value)]
+
+
+def _tags(t: Table, name: str, rows: Array) -> tuple[Array, Any]:
+    """``(row index into rows, value)`` pairs of these rows' slice values."""
+    arr = t.column(name).take(pa.array(rows, pa.int64()))
+    if not t.is_json(name) and any(ok(arr.type) for ok in _TEXT):
+        keep = to_numpy(pc.fill_null(pc.not_equal(arr, ""), False), bool)
+        return np.flatnonzero(keep), arr.filter(pa.array(keep))
+    if not t.is_json(name) and pa.types.is_list(arr.type) and \
+            any(ok(arr.type.value_type) for ok in _TEXT):
+        flat = pc.fill_null(pc.list_flatten(arr), "None")
+        return to_numpy(pc.list_parent_indices(arr), np.int64), flat
+    texts = t.take(rows).values(name, lambda v: json.dumps(_tag_rule(v)), exact=True)
+    enc = pc.dictionary_encode(texts)  # Python once per distinct value
+    lists = pa.array([json.loads(x) for x in enc.dictionary.to_pylist()], pa.list_(pa.string()))
+    per_row = lists.take(enc.indices)
+    return to_numpy(pc.list_parent_indices(per_row), np.int64), pc.list_flatten(per_row)

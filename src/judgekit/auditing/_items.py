@@ -1,0 +1,184 @@
+"""One label per item: a judge's judgments combined, or a panel of judges averaged.
+
+The orders of an item (and the judges of a panel) are combined by judgekit's one rule,
+:func:`judgekit.run._aggregate.combine`, on every item at once: the same code that combines a
+run's orders for export. On top of it, what the audit needs: which judge (``panel``: all of
+them, as :func:`judgekit.run.panel` averages them), an item with a single ``single`` row keeps
+its verdict as given, the label map, the probability of the verdict, and per item the orders
+in which the judge chose the first- or second-shown response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from judgekit._errors import ContentError
+from judgekit.auditing._columns import Array, codes, to_numpy
+from judgekit.auditing._labels import LabelRows, no_labels
+from judgekit.run._aggregate import ORDER_CODES, Combined, Judgments, agree, combine
+from judgekit.run._rundir import Run
+
+
+@dataclass(frozen=True)
+class ItemLabels:
+    """A judge's (or a panel's) item labels as columns (length n, one per item).
+
+    Attributes:
+        source: Where they came from.
+        kind: ``file``, ``run`` or ``labels``.
+        judge: The judge's name (``panel(a, b)`` for a panel).
+        ids: Item ids (pyarrow strings, unique).
+        label: The item's label after the label map (pyarrow strings; null: none read).
+        space: Labels the distributions name (after the map), sorted.
+        probs: ``(n, K)`` the item's distribution over ``space``.
+        keys: ``(n, K)`` the labels it names.
+        has: Which items have a distribution.
+        conf: Probability of the label (NaN: unknown).
+        consistent: 1/0 where both orders were read (same label?), else -1.
+        first: Orders in which the judge chose the first-shown response.
+        second: ... the second-shown one.
+        n_ab: Rows of the item shown in order ``AB``.
+        n_ba: ... in order ``BA``.
+        run: The run they came from, if any.
+
+    """
+
+    source: str
+    kind: str
+    judge: str
+    ids: Any
+    label: Any
+    space: list[str]
+    probs: Array
+    keys: Array
+    has: Array
+    conf: Array
+    consistent: Array
+    first: Array
+    second: Array
+    n_ab: Array
+    n_ba: Array
+    run: Run | None = None
+
+
+def item_labels(rows: LabelRows, judge: str | None,
+                label_map: Mapping[str, str]) -> ItemLabels:
+    """Combine judgments into item labels.
+
+    Args:
+        rows: The judgments.
+        judge: Which judge, when there are several; ``panel`` averages them all.
+        label_map: Judge label -> gold spelling.
+
+    Raises:
+        ContentError: Several judges and no choice, an unknown judge, no labels.
+
+    """
+    names = sorted(pc.unique(rows.judge).to_pylist())
+    if judge is None and len(names) > 1:
+        raise ContentError(rows.path, f"labels of {len(names)} judges: {', '.join(names)}",
+                           fix="choose one with --judge NAME, or --judge panel to average them")
+    if judge not in (None, "panel") and judge not in names:
+        raise ContentError(rows.path, f"no labels of judge {judge!r}",
+                           fix=f"use one of: {', '.join(names)}, or panel")
+    if judge != "panel":
+        name = judge or (names[0] if names else "judge")
+        rows = rows.take(np.flatnonzero(to_numpy(pc.equal(rows.judge, name), bool)))
+    if not len(rows.order):
+        raise no_labels(rows)
+    space = sorted(set(pc.unique(rows.verdict).drop_null().to_pylist()) | set(rows.space))
+    item, ids = _encode(rows.item)
+    j = Judgments(space, item, codes(rows.verdict, space), *_over(rows, space))
+    if judge == "panel":
+        c = _panel(rows, j, names, len(ids))
+        name, consistent = "panel(" + ", ".join(names) + ")", np.full(len(ids), -1)
+        label, conf = c.label, np.full(len(ids), np.nan)
+    else:
+        c = combine(j, len(ids))
+        consistent = agree(item, len(ids), rows.order, j.label)
+        label, conf = _single(rows, j, c, len(ids))
+    return _mapped(rows, name, ids, label, conf, c, space, consistent, item, label_map)
+
+
+def _encode(item: Any) -> tuple[Array, Any]:
+    """Each row's item index, and the items in order of first appearance."""
+    enc = pc.dictionary_encode(item)
+    return to_numpy(enc.indices, np.int64), enc.dictionary
+
+
+def _over(rows: LabelRows, space: list[str]) -> tuple[Array, Array, Array]:
+    """The rows' distributions over ``space`` (which holds every label they name)."""
+    at = [space.index(s) for s in rows.space]
+    probs = np.zeros((len(rows.order), len(space)))
+    keys = np.zeros((len(rows.order), len(space)), dtype=bool)
+    probs[:, at], keys[:, at] = rows.probs, rows.keys
+    return probs, keys, rows.has
+
+
+def _panel(rows: LabelRows, j: Judgments, names: list[str], n: int) -> Combined:
+    """Each judge's orders combined, then the judges averaged per item.
+
+    The judges are added in name order, as :func:`judgekit.run.panel` adds them.
+    """
+    judge = codes(rows.judge, names)
+    pairs, group = np.unique(judge * n + j.group, return_inverse=True)
+    own = combine(Judgments(j.space, group, j.label, j.probs, j.keys, j.has), len(pairs))
+    return combine(Judgments(j.space, pairs % n, own.label, own.probs, own.keys,
+                             own.has_probs), n)
+
+
+def _single(rows: LabelRows, j: Judgments, c: Combined, n: int) -> tuple[Array, Array]:
+    """Labels and P(label) before the label map.
+
+    An item judged once, in order ``single``, keeps its verdict. Without distributions, P is
+    the mean of the rows' P(verdict) where every row has one and chose the item's label.
+    """
+    size = np.bincount(j.group, minlength=n)
+    alone = (size[j.group] == 1) & (rows.order == ORDER_CODES["single"]) & (j.label >= 0)
+    label = c.label.copy()
+    label[j.group[alone]] = j.label[alone]
+    ok = j.label >= 0
+    odd = ok & (np.isnan(rows.conf) | (j.label != label[j.group]))
+    count = np.bincount(j.group[ok], minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(j.group[ok], weights=np.nan_to_num(rows.conf[ok]), minlength=n) / count
+    spoilt = np.bincount(j.group[odd], minlength=n) > 0
+    return label, np.where((count > 0) & ~spoilt & (label >= 0), mean, np.nan)
+
+
+def _mapped(rows: LabelRows, name: str, ids: Any, label: Array, conf: Array, c: Combined,
+            space: list[str], consistent: Array, item: Array,
+            label_map: Mapping[str, str]) -> ItemLabels:
+    """Labels and distributions in the gold's spelling; P(label) from the distribution."""
+    spelled = [label_map.get(s, s) for s in space]
+    mspace = sorted(set(spelled))
+    n = len(label)
+    probs, keys = np.zeros((n, len(mspace))), np.zeros((n, len(mspace)), dtype=bool)
+    for k, target in enumerate(spelled):  # sorted sources: the last one named wins
+        to = mspace.index(target)
+        probs[:, to] = np.where(c.keys[:, k], c.probs[:, k], probs[:, to])
+        keys[:, to] |= c.keys[:, k]
+    has = c.has_probs
+    at = np.array([mspace.index(s) for s in spelled] + [len(mspace)], dtype=np.int64)[label]
+    none = np.zeros((n, 1))  # the column label -1 (no label) points at
+    named = np.hstack([keys, none.astype(bool)])[np.arange(n), at]
+    conf = np.where(has & named, np.hstack([probs, none])[np.arange(n), at],
+                    np.where(has, np.nan, conf))
+    names = pa.array([*spelled, None], pa.string())
+    shown = rows.order != ORDER_CODES["single"]
+    first = shown & to_numpy(pc.fill_null(pc.equal(rows.presented, "A"), False), bool)
+    second = shown & to_numpy(pc.fill_null(pc.equal(rows.presented, "B"), False), bool)
+    def per_item(rows_mask: Array) -> Array:
+        return np.bincount(item, weights=rows_mask, minlength=n).astype(np.int64)
+
+    return ItemLabels(
+        rows.source, rows.kind, name, ids, names.take(pa.array(label % (len(spelled) + 1))),
+        mspace, probs, keys, has, conf, consistent, per_item(first), per_item(second),
+        per_item(rows.order == ORDER_CODES["AB"]), per_item(rows.order == ORDER_CODES["BA"]),
+        rows.run)

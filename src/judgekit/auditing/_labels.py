@@ -1,0 +1,169 @@
+"""A judge's labels as columns, one row per judgment (item x order x judge), from any source.
+
+Three sources give the same :class:`LabelRows`: a labels file (JSONL/CSV/Parquet, columns
+mapped by :class:`LabelColumns`), a judgekit run directory (:class:`judgekit.run.Run`), or
+judgekit :class:`Label` objects in memory. A file's verdicts are canonical (``A`` = the item's
+response_a), so on a ``BA`` row the judge chose the other position; a numeric probability
+column is the probability of the verdict, a JSON object one the whole distribution
+(:mod:`judgekit.auditing._probs`). Every value is checked as the row reader always checked it,
+and the first row at fault (in file order) is the one an error names.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from judgekit._errors import ContentError
+from judgekit._types import Label
+from judgekit.auditing._columns import Array, codes, first, remap, valid
+from judgekit.auditing._options import LabelColumns
+from judgekit.auditing._probs import error as prob_error
+from judgekit.auditing._probs import read_probs
+from judgekit.auditing._table import read_table
+from judgekit.run._aggregate import ORDER_CODES, judgments
+from judgekit.run._rundir import Run, open_run
+
+ORDERS = ["single", "AB", "BA"]  # in code order (ORDER_CODES)
+SWAP = {"A": "B", "B": "A"}
+MAP_FIX = "map the columns with --id-col, --verdict-col, --prob-col, --order-col, --judge-col"
+
+
+@dataclass(frozen=True)
+class LabelRows:
+    """Judgments as columns (length m).
+
+    Attributes:
+        source: Where they came from (a path, or ``labels in memory``).
+        kind: ``file``, ``run`` or ``labels``.
+        path: The file or run directory errors name (None in memory).
+        item: Item ids (pyarrow strings).
+        judge: Judge names (pyarrow strings).
+        order: Order codes (:data:`judgekit.run._aggregate.ORDER_CODES`).
+        verdict: Canonical labels (pyarrow strings; null: no verdict).
+        presented: The label of the position the judge chose, as shown.
+        conf: Probability of the verdict (NaN: none).
+        space: Labels the distributions name, sorted.
+        probs: ``(m, K)`` distributions over ``space`` (0 where not named).
+        keys: ``(m, K)`` the labels each distribution names.
+        has: Which rows have a distribution.
+        run: The run they came from, if any.
+
+    """
+
+    source: str
+    kind: str
+    path: Path | None
+    item: Any
+    judge: Any
+    order: Array
+    verdict: Any
+    presented: Any
+    conf: Array
+    space: list[str]
+    probs: Array
+    keys: Array
+    has: Array
+    run: Run | None = None
+
+    def take(self, rows: Array) -> LabelRows:
+        """These rows only."""
+        at = pa.array(rows, pa.int64())
+        return replace(self, item=self.item.take(at), judge=self.judge.take(at),
+                       order=self.order[rows], verdict=self.verdict.take(at),
+                       presented=self.presented.take(at), conf=self.conf[rows],
+                       probs=self.probs[rows], keys=self.keys[rows], has=self.has[rows])
+
+
+def read_labels(source: str | os.PathLike[str] | Run | Sequence[Label],
+                columns: LabelColumns | None = None) -> LabelRows:
+    """Read labels from a run directory (or :class:`Run`), a labels file, or Label objects.
+
+    Raises:
+        ContentError: A missing column, a row without id, a bad order or probability...
+        RunError: A directory that holds no run.
+
+    """
+    if isinstance(source, Run):
+        return _from_labels(source.labels(), str(source.path), "run", source.path, source)
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if path.is_dir():
+            run = open_run(path)
+            return _from_labels(run.labels(), str(path), "run", path, run)
+        return _from_file(path, columns or LabelColumns())
+    return _from_labels(list(source), "labels in memory", "labels", None)
+
+
+def _from_labels(labels: list[Label], source: str, kind: str, path: Path | None,
+                 run: Run | None = None) -> LabelRows:
+    j = judgments(labels, np.zeros(len(labels), dtype=np.int64))
+    conf = [c if isinstance(c := lab.extra.get("conf"), float) else np.nan for lab in labels]
+    return LabelRows(
+        source, kind, path, pa.array([lab.item_id for lab in labels], pa.string()),
+        pa.array([lab.judge for lab in labels], pa.string()),
+        np.array([ORDER_CODES.get(lab.order, 0) for lab in labels], dtype=np.int64),
+        pa.array([lab.label for lab in labels], pa.string()),
+        pa.array([lab.label_presented for lab in labels], pa.string()),
+        np.array(conf, dtype=float), j.space, _or_empty(j.probs, len(labels)),
+        _or_empty(j.keys, len(labels)).astype(bool), _or_empty(j.has, len(labels)).astype(bool),
+        run,
+    )
+
+
+def _or_empty(values: Array | None, m: int) -> Array:
+    return np.zeros(m) if values is None else values
+
+
+def _from_file(path: Path, cols: LabelColumns) -> LabelRows:
+    t = read_table(path)
+    keys = t.first_keys
+    if t.num_rows:
+        for name in (cols.id, cols.verdict, cols.prob, cols.order, cols.judge):
+            if name is not None and name not in keys:
+                raise t.error(0, f"no column '{name}' (columns: {', '.join(keys)})", MAP_FIX)
+    prob_col = cols.prob or ("probs" if "probs" in keys else None)
+    order_col = cols.order or ("order" if "order" in keys else None)
+    judge_col = cols.judge or ("judge" if "judge" in keys else None)
+    ids, verdict = t.labels(cols.id), t.labels(cols.verdict)
+    order = t.values(order_col, lambda v: str(v or "single"), exact=True) if order_col else \
+        pa.array(["single"] * t.num_rows, pa.string())
+    probs = read_probs(t, prob_col)
+    code = codes(order, ORDERS)
+    found = [  # (row, rank within a row, the error): the row reader's order
+        (first(~valid(ids)), 0, lambda r: t.error(r, f"row has no '{cols.id}'",
+                                                  "give every row an item id")),
+        (first(code < 0), 1, lambda r: t.error(
+            r, f"order {order[r].as_py()!r} is not AB, BA or single", "use AB, BA or single")),
+        (probs.bad, 2, lambda r: prob_error(t, str(prob_col), r)),
+    ]
+    raise_first(found)
+    t.check()
+    judge = t.values(judge_col, lambda v: str(v or "judge"), exact=True) if judge_col else \
+        pa.array(["judge"] * t.num_rows, pa.string())
+    space, matrix, named = probs.matrix()
+    swapped = code == ORDER_CODES["BA"]
+    shown = pc.if_else(pa.array(swapped), remap(verdict, SWAP), verdict) if swapped.any() \
+        else verdict
+    return LabelRows(str(path), "file", path, ids, judge, code, verdict, shown, probs.conf,
+                     space, matrix, named, probs.has)
+
+
+def raise_first(found: list[tuple[int | None, int, Any]]) -> None:
+    """Raise the error of the earliest row (then the earliest check) among those found."""
+    hits = [(row, rank, make) for row, rank, make in found if row is not None]
+    if hits:
+        row, _, make = min(hits, key=lambda h: (h[0], h[1]))
+        raise make(row)
+
+
+def no_labels(rows: LabelRows) -> ContentError:
+    """The error for a source without a single label."""
+    return ContentError(rows.path, "no labels", fix="label some items first")

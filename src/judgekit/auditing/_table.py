@@ -1,0 +1,381 @@
+"""A labels or gold file (or rows already in memory) as one table of columns.
+
+What a file holds is what :func:`judgekit.content._files.read_rows` reads: UTF-8 (a leading
+BOM dropped); CSV with a header, every cell a string, a short row padded with None, a longer
+row an error; JSON Lines, one object per line, blank lines skipped; Parquet. pyarrow reads the
+file whenever it reads it exactly so (checked: same rows, same header, no control character
+``json`` refuses). The rest (a CSV row shorter or longer than the header, a JSON Lines column
+whose type changes from row to row, an invalid line, bad UTF-8) is read by ``read_rows``
+itself, and its rows become the same kind of table. Either way the file is read by one
+reader, once.
+
+A column of values pyarrow cannot hold in one type (``"id": 1`` beside ``"id": "x"``) is kept
+as each value's JSON text (:meth:`Table.is_json`): readers decode it once per distinct value.
+An error ``read_rows`` raises partway waits in :attr:`Table.pending`, so that an error in an
+earlier row, found later by the readers, is still the one reported. Errors name the line as
+``read_rows`` counts: JSON Lines lines (blank ones counted), the CSV line where a record ends,
+Parquet rows from 1; a line is looked up only for an error.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from judgekit._errors import ContentError
+from judgekit.auditing._columns import Array, norm, norm_label, per_value, valid
+from judgekit.content._files import ITEM_FORMATS, read_rows
+
+_JSON_BLOCK = 1 << 24
+"""Bytes per pyarrow JSON block: a line must fit in one (gold rows with long texts do)."""
+_THREADS = False
+"""pyarrow's reader threads can abort the interpreter as it exits soon after a read ("terminate
+called without an active exception": 3 of 300 runs of a CSV read and exit, 0 of 300 without
+threads); on a few cores they gain little (1,000,000 gold rows: 1.3 s vs 1.4 s)."""
+_BLANK = (32, 9, 13, 10)
+
+
+@dataclass
+class _Origin:
+    """Where a table's rows came from: line numbers and each row as ``read_rows`` gives it."""
+
+    fmt: str  # csv | parquet | jsonl | rows
+    table: Any = None  # csv, parquet: the table as read
+    data: bytes = b""  # csv, jsonl: the file
+    rows: Sequence[Mapping[str, Any]] = ()  # rows: the rows themselves
+    lines: Sequence[int] = ()
+    spans: Array | None = None  # jsonl: (line, start, end) per row; None: not yet needed
+
+    def _spans(self) -> Array:
+        if self.spans is None:
+            self.spans = _spans(self.data, np.frombuffer(self.data, np.uint8))
+        return self.spans
+
+    def line(self, pos: int) -> int:
+        if self.fmt == "csv":
+            return _csv_line(self.data, pos)
+        if self.fmt == "parquet":
+            return pos + 1
+        if self.fmt == "jsonl":
+            return int(self._spans()[pos, 0])
+        return int(self.lines[pos])
+
+    def mention(self, pos: Array, word: bytes) -> Array:
+        """JSON Lines: which of these rows' lines hold ``word`` (no line parsed)."""
+        starts = self._spans()[:, 1]
+        texts = pa.LargeBinaryArray.from_buffers(
+            pa.large_binary(), len(starts),
+            [None, pa.py_buffer(np.append(starts, len(self.data)).astype(np.int64)),
+             pa.py_buffer(self.data)])
+        hit = pc.match_substring(texts.take(pa.array(pos, pa.int64())), word.decode())
+        return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+
+    def raw(self, pos: int) -> Mapping[str, Any]:
+        if self.fmt == "rows":
+            return self.rows[pos]
+        if self.fmt == "jsonl":
+            _, start, end = self._spans()[pos].tolist()
+            row: Mapping[str, Any] = json.loads(self.data[start:end])
+            return row
+        one = self.table.slice(pos, 1)
+        return dict(zip(one.column_names, (c[0].as_py() for c in one.columns), strict=True))
+
+
+@dataclass
+class Table:
+    """Rows of a file as columns, with the way back to each row's line and exact values.
+
+    Attributes:
+        source: The file (or what the rows are).
+        data: The pyarrow table.
+        first_keys: Keys of the first row.
+        index: Each row's position among the file's rows.
+        pending: The error ``read_rows`` raised after the last row here, if any.
+
+    """
+
+    source: Path
+    data: Any
+    first_keys: list[str]
+    index: Array
+    origin: _Origin
+    pending: ContentError | None = None
+    json_columns: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def num_rows(self) -> int:
+        """Number of rows."""
+        return int(self.data.num_rows)
+
+    @property
+    def all_keys(self) -> bool:
+        """Whether every row has every column (CSV, Parquet); JSON rows may lack keys."""
+        return self.origin.fmt in ("csv", "parquet")
+
+    def has(self, name: str) -> bool:
+        """Whether some row has a column ``name``."""
+        return name in self.data.column_names
+
+    def is_json(self, name: str) -> bool:
+        """Whether the column holds each value's JSON text (its values change type)."""
+        return name in self.json_columns
+
+    def column(self, name: str) -> Any:
+        """The column ``name`` as one pyarrow array (all null if absent)."""
+        if not self.has(name):
+            return pa.nulls(self.num_rows)
+        at = len(self.data.column_names) - 1 - self.data.column_names[::-1].index(name)
+        return self.data.column(at).combine_chunks()  # a CSV header's last duplicate, as dicts
+
+    def line(self, row: int) -> int:
+        """The line number of row ``row``."""
+        return self.origin.line(int(self.index[row]))
+
+    def raw(self, row: int) -> Mapping[str, Any]:
+        """Row ``row`` exactly as ``read_rows`` gives it."""
+        return self.origin.raw(int(self.index[row]))
+
+    def error(self, row: int, problem: str, fix: str) -> ContentError:
+        """A :class:`ContentError` naming this file and row ``row``'s line."""
+        return ContentError(self.source, problem, where=f"line {self.line(row)}", fix=fix)
+
+    def check(self) -> None:
+        """Raise the error ``read_rows`` met after the rows read, if any."""
+        if self.pending is not None:
+            raise self.pending
+
+    def take(self, rows: Array) -> Table:
+        """These rows only, in this order."""
+        return replace(self, data=self.data.take(pa.array(rows, pa.int64())),
+                       index=self.index[rows])
+
+    def present(self, name: str, rows: Array) -> Array:
+        """Which of these rows have the key ``name`` (a null value counts: it is there)."""
+        if self.all_keys or not self.has(name):
+            return np.full(len(rows), self.has(name))
+        out = valid(self.column(name).take(pa.array(rows, pa.int64())))
+        for i in np.flatnonzero(~out):
+            out[i] = name in self.raw(int(rows[i]))
+        return out
+
+    def values(self, name: str, fn: Callable[[Any], Any], type_: Any = None,
+               exact: bool = False) -> Any:
+        """``fn`` of each row's value, once per distinct value, as a pyarrow array.
+
+        Args:
+            name: The column.
+            fn: Applied to each value as ``read_rows`` gives it.
+            type_: The result's pyarrow type (default string).
+            exact: Tell JSON ``1`` from ``1.0`` (pyarrow reads both as 1.0): the rows holding
+                a whole float are read again from the file (needed where ``str()`` is taken).
+
+        """
+        arr = self.column(name)
+        if self.is_json(name):
+            return per_value(arr, lambda text: fn(None if text is None else json.loads(text)),
+                             type_)
+        out = per_value(arr, fn, type_)
+        if exact and self.origin.fmt in ("jsonl", "rows"):
+            redo = np.flatnonzero(_whole_floats(arr))
+            if len(redo):
+                fixed = pa.array([fn(self.raw(int(r)).get(name)) for r in redo], out.type)
+                mask = np.zeros(len(arr), dtype=bool)
+                mask[redo] = True
+                out = pc.replace_with_mask(out, pa.array(mask), fixed)
+        return out
+
+    def labels(self, name: str) -> Any:
+        """The column's values spelled as labels (:func:`norm_label`): strings, null for None."""
+        arr = self.column(name)
+        if self.is_json(name) or _big_floats(arr):
+            return self.values(name, norm_label, exact=True)
+        return norm(arr)
+
+
+def _whole_floats(arr: Any) -> Array:
+    """Rows whose value (or an element of whose list) is a float with no fraction."""
+    if pa.types.is_list(arr.type):
+        flat = pc.list_flatten(arr)
+        rows = np.zeros(len(arr), dtype=bool)
+        rows[pc.list_parent_indices(arr).to_numpy()[_whole_floats(flat)]] = True
+        return rows
+    if not pa.types.is_floating(arr.type):
+        return np.zeros(len(arr), dtype=bool)
+    whole = np.asarray(pc.fill_null(pc.equal(pc.floor(arr), arr), False), dtype=bool)
+    return np.asarray(valid(arr) & whole, dtype=bool)
+
+
+def _big_floats(arr: Any) -> bool:
+    """Whether a float column holds whole numbers past 2**53 (JSON integers pyarrow rounded)."""
+    return pa.types.is_floating(arr.type) and (pc.max(pc.abs(arr)).as_py() or 0) >= 2 ** 53
+
+
+def rows_table(rows: Sequence[Mapping[str, Any]], lines: Sequence[int], source: Path | str,
+               pending: ContentError | None = None) -> Table:
+    """Rows already read (by ``read_rows``, or a suite's items) as a table."""
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    arrays, as_json = [], set()
+    for key in keys:
+        values = [r.get(key) for r in rows]
+        try:
+            arrays.append(pa.array(values))
+        except (pa.ArrowException, OverflowError):
+            arrays.append(pa.array([None if v is None else json.dumps(v, ensure_ascii=False)
+                                    for v in values], pa.string()))
+            as_json.add(key)
+    data = pa.table(dict(zip(keys, arrays, strict=True))) if keys else \
+        pa.table({"": pa.nulls(len(rows))}).drop_columns([""])  # rows without columns
+    return Table(Path(source), data, list(rows[0]) if rows else [],
+                 np.arange(len(rows)), _Origin("rows", rows=rows, lines=lines), pending,
+                 frozenset(as_json))
+
+
+def read_table(path: Path) -> Table:
+    """Read a labels or gold file (JSONL, CSV or Parquet) into a table.
+
+    Raises:
+        ContentError: An unsupported format, a missing or unreadable file, bad UTF-8.
+
+    """
+    suffix = path.suffix.lower()
+    if suffix not in ITEM_FORMATS or not path.exists():
+        next(read_rows(path))  # words the error: unsupported format, file not found
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            table = pq.read_table(path, use_threads=_THREADS)
+        except (pa.ArrowException, OSError) as exc:
+            raise ContentError(path, f"cannot read this Parquet file: {exc}",
+                               fix="write it again with pyarrow or pandas") from None
+        return Table(path, table, list(table.column_names), np.arange(table.num_rows),
+                     _Origin("parquet", table=table))
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return _by_read_rows(path)  # words the error
+    if int(np.frombuffer(data, np.uint8).max(initial=0)) >= 0x80:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return _by_read_rows(path)  # its rows up to the line it names
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    table = _csv(path, data) if suffix == ".csv" else _jsonl(path, data)
+    return table if table is not None else _by_read_rows(path)
+
+
+def _by_read_rows(path: Path) -> Table:
+    """The file read by ``read_rows``: its rows up to the first error it raises."""
+    rows: list[dict[str, Any]] = []
+    lines: list[int] = []
+    pending = None
+    try:
+        for line, row in read_rows(path):
+            rows.append(row)
+            lines.append(line)
+    except ContentError as exc:
+        pending = exc
+    except csv.Error as exc:
+        pending = ContentError(path, f"not valid CSV: {exc}", where=f"line {len(lines) + 2}",
+                               fix="quote cells that hold commas, quotes or line breaks")
+    return rows_table(rows, lines, path, pending)
+
+
+def _csv(path: Path, data: bytes) -> Table | None:
+    """The CSV read by pyarrow, or None when only ``read_rows`` reads it as judgekit does."""
+    import pyarrow.csv as pcsv
+
+    header = next(csv.reader(io.StringIO(data.decode("utf-8"), newline="")), None)
+    if header is None:  # an empty file: no rows
+        return rows_table([], [], path)
+    odd: list[Any] = []
+
+    def skip(row: Any) -> str:
+        odd.append(row)
+        return "skip"
+
+    try:
+        table = pcsv.read_csv(
+            pa.BufferReader(data), read_options=pcsv.ReadOptions(use_threads=_THREADS),
+            parse_options=pcsv.ParseOptions(newlines_in_values=True,
+                                            invalid_row_handler=skip),
+            convert_options=pcsv.ConvertOptions(
+                column_types={h: pa.string() for h in header}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False),
+        )
+    except pa.ArrowException:
+        return None
+    if odd or table.column_names != header:
+        return None  # rows shorter or longer than the header, a header read otherwise
+    return Table(path, table, list(dict.fromkeys(header)), np.arange(table.num_rows),
+                 _Origin("csv", table=table, data=data))
+
+
+def _jsonl(path: Path, data: bytes) -> Table | None:
+    """The JSON Lines read by pyarrow, or None when only ``read_rows`` reads it so."""
+    import pyarrow.json as pjson
+
+    u8 = np.frombuffer(data, np.uint8)
+    controls, lines = int(np.count_nonzero(u8 < 0x20)), data.count(b"\n")
+    if controls != lines and not (data.count(b"\r") == data.count(b"\r\n") == controls - lines):
+        return None  # a control byte json.loads refuses in strings, or a line break it sees
+    lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    plain = bool(data) and data.count(b"\n{") + data.startswith(b"{") == lines
+    spans = None if plain else _spans(data, u8)  # plain: line k is row k, nothing to find
+    if spans is not None and not len(spans):
+        return rows_table([], [], path)
+    try:
+        head = (0, data.find(b"\n") % (len(data) + 1)) if spans is None else spans[0, 1:]
+        first = json.loads(data[head[0]:head[1]])
+        options = pjson.ReadOptions(block_size=_JSON_BLOCK, use_threads=_THREADS)
+        table = pjson.read_json(pa.BufferReader(data), read_options=options)
+        dates = [f.name for f in table.schema if pa.types.is_timestamp(f.type)]
+        if dates:  # pyarrow reads date-like strings as timestamps: read them again as text
+            schema = pa.schema([pa.field(name, pa.string()) for name in dates])
+            table = pjson.read_json(pa.BufferReader(data), read_options=options,
+                                    parse_options=pjson.ParseOptions(
+                                        explicit_schema=schema,
+                                        unexpected_field_behavior="infer"))
+        table.validate()  # pyarrow 26 builds a broken list from [null, "z"] after a row without it
+    except (ValueError, pa.ArrowException):
+        return None  # invalid JSON, a column whose type changes, a broken column
+    if not isinstance(first, dict) or table.num_rows != (lines if spans is None else len(spans)):
+        return None  # a line that is no object, or two objects on one line
+    return Table(path, table, list(first), np.arange(table.num_rows),
+                 _Origin("jsonl", data=data, spans=spans))
+
+
+def _csv_line(data: bytes, pos: int) -> int:
+    """The line ``read_rows`` names for data row ``pos`` of a CSV.
+
+    That is the line where the record ends, counting blank lines and quoted line breaks.
+    """
+    reader = csv.DictReader(line.decode("utf-8") for line in io.BytesIO(data))
+    for at, _ in enumerate(reader):
+        if at == pos:
+            return reader.line_num
+    raise IndexError(pos)
+
+
+def _spans(data: bytes, u8: Array) -> Array:
+    """``(line, start, end)`` of each non-blank line (lines numbered from 1)."""
+    breaks = np.flatnonzero(u8 == 10)
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [len(data)]])
+    lead = np.full(len(starts), 10, dtype=np.uint8)
+    inside = starts < ends
+    lead[inside] = u8[starts[inside]]
+    keep = ~np.isin(lead, _BLANK)
+    for i in np.flatnonzero(~keep & inside):  # a line that starts blank may hold more
+        keep[i] = bool(data[starts[i]:ends[i]].strip())
+    at = np.flatnonzero(keep)
+    return np.column_stack([at + 1, starts[at], ends[at]]).astype(np.int64)
