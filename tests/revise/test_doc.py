@@ -37,7 +37,7 @@ def test_the_domain_example_is_a_working_revise_suite(tmp_domain: Callable[..., 
     assert "Never invent treatment doses" in request.messages[0].content
     user = request.messages[1].content
     assert "oxalic acid" in user
-    assert user.index("In at most three sentences") < user.index("at the hive")
+    assert user.index("Name each") < user.index("at the hive")
     result = revise("hives/revise-advice", FakeBackend(1), tmp_path / "rev")
     assert [a.item_id for a in result.attempts if a.round == 1] == ["mites", "swarm", "winter"]
     assert json.loads((tmp_path / "rev" / "revise.json").read_text())["suite"] == (
