@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from judgekit import Completion, Request, RunError, open_run
+from judgekit import Completion, Request, RunError, open_run, reparse
 from judgekit.backends import FakeBackend
 from judgekit.revise import ReviseOptions, load_revise_suite, revise
 from judgekit.revise._suite import pick_principles
@@ -116,8 +116,11 @@ def test_another_verifier_and_provenance(make_revise_suite: MakeReviseSuite,
     assert job["judge"]["model"] == "fake:1" and job["verifier"]["model"] == "fake:2"
     assert job["principles"]["mode"] == "sample" and job["suite_path"] == str(path.resolve())
     manifest = open_run(out / "revise").manifest
-    assert manifest["task"] == "revise" and manifest["sampling"]["schema"]["required"] == [
+    assert manifest["task"] == "revise" and manifest["revise_sampling"]["schema"]["required"] == [
         "critique", "revision"]
+    with pytest.raises(RunError, match="no usable 'sampling'"):
+        reparse(out / "revise")  # would read critiques as verdicts: refused, nothing changed
+    assert all(lab.error is None for lab in open_run(out / "revise").labels())
     con = load_revise_suite(str(path)).constitution
     assert con is not None
     for lab in open_run(out / "revise").labels():

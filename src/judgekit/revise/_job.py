@@ -90,7 +90,8 @@ class ReviseStage:
             "judgekit": __version__, "task": "revise", "suite": suite.ref,
             "suite_path": str(suite.path), "domain": suite.domain.name,
             "sources_sha256": suite.sources, "rubric_kind": "revise", "labels": [REVISED],
-            "sampling": sampling.to_dict(), "judges": [{"model": backend.model,
+            # not "sampling": `judgekit reparse` would read these answers as verdicts
+            "revise_sampling": sampling.to_dict(), "judges": [{"model": backend.model,
                                                         **backend.describe()}],
             "started": old.get("started", time.time()), "finished": None, "status": "running"}
         run.write_manifest(self.manifest)
