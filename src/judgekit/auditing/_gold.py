@@ -31,10 +31,9 @@ from judgekit.auditing._columns import (
     to_numpy,
     valid,
 )
-from judgekit.auditing._labels import raise_first
 from judgekit.auditing._options import GoldColumns
 from judgekit.auditing._probs import BadValue
-from judgekit.auditing._table import Table, read_table, rows_table
+from judgekit.auditing._table import Table, raise_first, read_table, rows_table
 
 if TYPE_CHECKING:
     from judgekit.content._suite import LoadedSuite

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from judgekit._errors import ContentError
 from judgekit.auditing._columns import Array, codes, to_numpy
-from judgekit.auditing._labels import LabelRows, no_labels
+from judgekit.auditing._labels import LabelRows
 from judgekit.run._aggregate import ORDER_CODES, Combined, Judgments, agree, combine
 from judgekit.run._rundir import Run
 
@@ -89,9 +89,10 @@ def item_labels(rows: LabelRows, judge: str | None,
                            fix=f"use one of: {', '.join(names)}, or panel")
     if judge != "panel":
         name = judge or (names[0] if names else "judge")
-        rows = rows.take(np.flatnonzero(to_numpy(pc.equal(rows.judge, name), bool)))
+        if names != [name]:  # other judges' rows out
+            rows = rows.take(np.flatnonzero(to_numpy(pc.equal(rows.judge, name), bool)))
     if not len(rows.order):
-        raise no_labels(rows)
+        raise ContentError(rows.path, "no labels", fix="label some items first")
     space = sorted(set(pc.unique(rows.verdict).drop_null().to_pylist()) | set(rows.space))
     item, ids = _encode(rows.item)
     j = Judgments(space, item, codes(rows.verdict, space), *_over(rows, space))
@@ -103,7 +104,13 @@ def item_labels(rows: LabelRows, judge: str | None,
         c = combine(j, len(ids))
         consistent = agree(item, len(ids), rows.order, j.label)
         label, conf = _single(rows, j, c, len(ids))
-    return _mapped(rows, name, ids, label, conf, c, space, consistent, item, label_map)
+    spelled, mspace, probs, keys = _spelled(c, space, label_map)
+    column = np.array([mspace.index(s) for s in spelled] + [len(mspace)])[label]
+    return ItemLabels(
+        rows.source, rows.kind, name, ids,
+        pa.array([*spelled, None], pa.string()).take(pa.array(label % (len(spelled) + 1))),
+        mspace, probs, keys, c.has_probs, _conf(conf, c.has_probs, probs, keys, column),
+        consistent, *_positions(rows, item, len(ids)), run=rows.run)
 
 
 def _encode(item: Any) -> tuple[Array, Any]:
@@ -152,33 +159,49 @@ def _single(rows: LabelRows, j: Judgments, c: Combined, n: int) -> tuple[Array, 
     return label, np.where((count > 0) & ~spoilt & (label >= 0), mean, np.nan)
 
 
-def _mapped(rows: LabelRows, name: str, ids: Any, label: Array, conf: Array, c: Combined,
-            space: list[str], consistent: Array, item: Array,
-            label_map: Mapping[str, str]) -> ItemLabels:
-    """Labels and distributions in the gold's spelling; P(label) from the distribution."""
+def _spelled(c: Combined, space: list[str],
+             label_map: Mapping[str, str]) -> tuple[list[str], list[str], Array, Array]:
+    """The labels as the gold spells them.
+
+    Returns:
+        Each label's new name, the new labels (sorted), and the distributions over them
+        (where the map sends two labels to one, the one later in sorted order counts).
+
+    """
     spelled = [label_map.get(s, s) for s in space]
     mspace = sorted(set(spelled))
-    n = len(label)
+    if spelled == space:
+        return spelled, mspace, c.probs, c.keys
+    n = len(c.label)
     probs, keys = np.zeros((n, len(mspace))), np.zeros((n, len(mspace)), dtype=bool)
-    for k, target in enumerate(spelled):  # sorted sources: the last one named wins
+    for k, target in enumerate(spelled):
         to = mspace.index(target)
         probs[:, to] = np.where(c.keys[:, k], c.probs[:, k], probs[:, to])
         keys[:, to] |= c.keys[:, k]
-    has = c.has_probs
-    at = np.array([mspace.index(s) for s in spelled] + [len(mspace)], dtype=np.int64)[label]
-    none = np.zeros((n, 1))  # the column label -1 (no label) points at
-    named = np.hstack([keys, none.astype(bool)])[np.arange(n), at]
-    conf = np.where(has & named, np.hstack([probs, none])[np.arange(n), at],
-                    np.where(has, np.nan, conf))
-    names = pa.array([*spelled, None], pa.string())
-    shown = rows.order != ORDER_CODES["single"]
-    first = shown & to_numpy(pc.fill_null(pc.equal(rows.presented, "A"), False), bool)
-    second = shown & to_numpy(pc.fill_null(pc.equal(rows.presented, "B"), False), bool)
-    def per_item(rows_mask: Array) -> Array:
-        return np.bincount(item, weights=rows_mask, minlength=n).astype(np.int64)
+    return spelled, mspace, probs, keys
 
-    return ItemLabels(
-        rows.source, rows.kind, name, ids, names.take(pa.array(label % (len(spelled) + 1))),
-        mspace, probs, keys, has, conf, consistent, per_item(first), per_item(second),
-        per_item(rows.order == ORDER_CODES["AB"]), per_item(rows.order == ORDER_CODES["BA"]),
-        rows.run)
+
+def _conf(conf: Array, has: Array, probs: Array, keys: Array, column: Array) -> Array:
+    """P(label): the item's distribution's where it has one, else ``conf``.
+
+    ``column`` is the label's column in ``probs`` (one past the last: no label).
+    """
+    rows, none = np.arange(len(conf)), np.zeros((len(conf), 1))
+    named = np.hstack([keys, none.astype(bool)])[rows, column]
+    return np.where(has & named, np.hstack([probs, none])[rows, column],
+                    np.where(has, np.nan, conf))
+
+
+def _positions(rows: LabelRows, item: Array, n: int) -> tuple[Array, Array, Array, Array]:
+    """Per item: the position bias counts.
+
+    Orders in which the judge chose the first-shown response, the second-shown one, and the
+    item's rows shown in order AB and in order BA.
+    """
+    shown = rows.order != ORDER_CODES["single"]
+    chose = [shown & to_numpy(pc.fill_null(pc.equal(rows.presented, side), False), bool)
+             for side in ("A", "B")]
+    ab, ba = rows.order == ORDER_CODES["AB"], rows.order == ORDER_CODES["BA"]
+    first, second, n_ab, n_ba = (np.bincount(item, weights=w, minlength=n).astype(np.int64)
+                                 for w in (*chose, ab, ba))
+    return first, second, n_ab, n_ba

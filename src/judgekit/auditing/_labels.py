@@ -21,13 +21,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from judgekit._errors import ContentError
 from judgekit._types import Label
 from judgekit.auditing._columns import Array, codes, first, remap, valid
 from judgekit.auditing._options import LabelColumns
 from judgekit.auditing._probs import error as prob_error
 from judgekit.auditing._probs import read_probs
-from judgekit.auditing._table import read_table
+from judgekit.auditing._table import raise_first, read_table
 from judgekit.run._aggregate import ORDER_CODES, judgments
 from judgekit.run._rundir import Run, open_run
 
@@ -105,6 +104,7 @@ def read_labels(source: str | os.PathLike[str] | Run | Sequence[Label],
 def _from_labels(labels: list[Label], source: str, kind: str, path: Path | None,
                  run: Run | None = None) -> LabelRows:
     j = judgments(labels, np.zeros(len(labels), dtype=np.int64))
+    assert j.probs is not None and j.keys is not None and j.has is not None
     conf = [c if isinstance(c := lab.extra.get("conf"), float) else np.nan for lab in labels]
     return LabelRows(
         source, kind, path, pa.array([lab.item_id for lab in labels], pa.string()),
@@ -112,14 +112,8 @@ def _from_labels(labels: list[Label], source: str, kind: str, path: Path | None,
         np.array([ORDER_CODES.get(lab.order, 0) for lab in labels], dtype=np.int64),
         pa.array([lab.label for lab in labels], pa.string()),
         pa.array([lab.label_presented for lab in labels], pa.string()),
-        np.array(conf, dtype=float), j.space, _or_empty(j.probs, len(labels)),
-        _or_empty(j.keys, len(labels)).astype(bool), _or_empty(j.has, len(labels)).astype(bool),
-        run,
+        np.array(conf, dtype=float), j.space, j.probs, j.keys, j.has, run,
     )
-
-
-def _or_empty(values: Array | None, m: int) -> Array:
-    return np.zeros(m) if values is None else values
 
 
 def _from_file(path: Path, cols: LabelColumns) -> LabelRows:
@@ -134,7 +128,7 @@ def _from_file(path: Path, cols: LabelColumns) -> LabelRows:
     judge_col = cols.judge or ("judge" if "judge" in keys else None)
     ids, verdict = t.labels(cols.id), t.labels(cols.verdict)
     order = t.values(order_col, lambda v: str(v or "single"), exact=True) if order_col else \
-        pa.array(["single"] * t.num_rows, pa.string())
+        _same("single", t.num_rows)
     probs = read_probs(t, prob_col)
     code = codes(order, ORDERS)
     found = [  # (row, rank within a row, the error): the row reader's order
@@ -147,7 +141,7 @@ def _from_file(path: Path, cols: LabelColumns) -> LabelRows:
     raise_first(found)
     t.check()
     judge = t.values(judge_col, lambda v: str(v or "judge"), exact=True) if judge_col else \
-        pa.array(["judge"] * t.num_rows, pa.string())
+        _same("judge", t.num_rows)
     space, matrix, named = probs.matrix()
     swapped = code == ORDER_CODES["BA"]
     shown = pc.if_else(pa.array(swapped), remap(verdict, SWAP), verdict) if swapped.any() \
@@ -156,14 +150,5 @@ def _from_file(path: Path, cols: LabelColumns) -> LabelRows:
                      space, matrix, named, probs.has)
 
 
-def raise_first(found: list[tuple[int | None, int, Any]]) -> None:
-    """Raise the error of the earliest row (then the earliest check) among those found."""
-    hits = [(row, rank, make) for row, rank, make in found if row is not None]
-    if hits:
-        row, _, make = min(hits, key=lambda h: (h[0], h[1]))
-        raise make(row)
-
-
-def no_labels(rows: LabelRows) -> ContentError:
-    """The error for a source without a single label."""
-    return ContentError(rows.path, "no labels", fix="label some items first")
+def _same(text: str, n: int) -> Any:
+    return pc.fill_null(pa.nulls(n, pa.string()), text)

@@ -201,6 +201,20 @@ class Table:
         return norm(arr)
 
 
+def raise_first(found: list[tuple[int | None, int, Callable[[int], Exception]]]) -> None:
+    """Raise the error of the earliest row (then the earliest check) among those found.
+
+    Args:
+        found: Per check, ``(first row at fault or None, rank of the check within a row,
+            the error for a row)``: the row reader checked row by row, in this order.
+
+    """
+    hits = [(row, rank, make) for row, rank, make in found if row is not None]
+    if hits:
+        row, _, make = min(hits, key=lambda h: (h[0], h[1]))
+        raise make(row)
+
+
 def _whole_floats(arr: Any) -> Array:
     """Rows whose value (or an element of whose list) is a float with no fraction."""
     if pa.types.is_list(arr.type):
@@ -325,10 +339,10 @@ def _jsonl(path: Path, data: bytes) -> Table | None:
     import pyarrow.json as pjson
 
     u8 = np.frombuffer(data, np.uint8)
-    controls, lines = int(np.count_nonzero(u8 < 0x20)), data.count(b"\n")
-    if controls != lines and not (data.count(b"\r") == data.count(b"\r\n") == controls - lines):
-        return None  # a control byte json.loads refuses in strings, or a line break it sees
-    lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    controls, breaks = int(np.count_nonzero(u8 < 0x20)), data.count(b"\n")
+    if controls != breaks and not (data.count(b"\r") == data.count(b"\r\n") == controls - breaks):
+        return None  # a control byte json.loads refuses in strings
+    lines = breaks + (not data.endswith(b"\n"))
     plain = bool(data) and data.count(b"\n{") + data.startswith(b"{") == lines
     spans = None if plain else _spans(data, u8)  # plain: line k is row k, nothing to find
     if spans is not None and not len(spans):

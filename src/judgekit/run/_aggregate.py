@@ -111,11 +111,20 @@ class Combined:
     count: Array
 
 
+def _ascending(group: Array) -> bool:
+    """Whether every group has at most one row, rows in group order."""
+    return len(group) < 2 or bool(np.all(group[1:] > group[:-1]))
+
+
 def _sums(group: Array, values: Array, n: int) -> Array:
     """Column sums of ``values`` per group, each added in row order (as Python's ``sum``)."""
-    return np.column_stack([np.bincount(group, weights=values[:, c], minlength=n)
-                            for c in range(values.shape[1])]) if values.shape[1] else \
-        np.zeros((n, 0))
+    out = np.zeros((n, values.shape[1]))
+    if _ascending(group):
+        out[group] = values  # at most one row per group: nothing to add
+        return out
+    for c in range(values.shape[1]):
+        out[:, c] = np.bincount(group, weights=values[:, c], minlength=n)
+    return out
 
 
 def combine(j: Judgments, n: int, *, tie_margin: float = 0.0,
@@ -138,14 +147,17 @@ def combine(j: Judgments, n: int, *, tie_margin: float = 0.0,
     onehot[np.arange(len(label)), label] = 1.0
     dist, named = onehot, onehot > 0
     has = np.zeros(len(label), dtype=bool)
-    if j.probs is not None and j.keys is not None and j.has is not None:
+    if j.probs is not None and j.keys is not None and j.has is not None and j.has.any():
         has = j.has[ok]
         dist = np.where(has[:, None], j.probs[ok], onehot)
         named = np.where(has[:, None], j.keys[ok], named)
     count = np.bincount(group, minlength=n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = _sums(group, dist, n) / count[:, None]
-    keys = _sums(group, named.astype(float), n) > 0
+    if len(group) == n and _ascending(group):  # one row per group, each with a label
+        mean, keys = dist, named
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = _sums(group, dist, n) / count[:, None]
+        keys = _sums(group, named, n) > 0
     score = np.where(keys, mean, -np.inf)
     if majority:
         votes = _sums(group, onehot, n)
