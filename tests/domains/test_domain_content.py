@@ -46,6 +46,8 @@ GOLD_SUITES = {
     "core/pandalm-test": 999,
     "core/llmbar": 419,
 }
+GOLD_DATA_SUITES = {"core/revise-llmbar": 213}
+"""Suites that read a gold set's texts but judge something with no gold (revisions)."""
 
 
 def test_every_domain_is_registered_through_entry_points() -> None:
@@ -99,11 +101,14 @@ def test_every_label_space_is_readable_from_a_first_token() -> None:
 def test_check_passes_without_gold(name: str, tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # no ../shared/gold from here: gold suites must skip
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # nor a fetched copy
+    monkeypatch.setenv("JUDGEKIT_GOLD_FETCH", "never")
+    monkeypatch.delenv("JUDGEKIT_GOLD_ROOT", raising=False)
     results = check(name)
     assert results
     assert not [r for r in results if r.status == "failed"], results
     skipped = {r.target for r in results if r.status == "skipped"}
-    assert skipped == {s for s in GOLD_SUITES if s.startswith(f"{name}/")}
+    assert skipped == {s for s in (*GOLD_SUITES, *GOLD_DATA_SUITES) if s.startswith(f"{name}/")}
     assert any(r.status == "ok" for r in results)  # a sample suite validates everywhere
 
 
@@ -111,7 +116,7 @@ def test_sample_suites_say_they_are_not_expert_labeled() -> None:
     for name in DOMAINS:
         dom = get_domain(name)
         for stem in dom.names("suites"):
-            if f"{name}/{stem}" in GOLD_SUITES:
+            if f"{name}/{stem}" in GOLD_SUITES or f"{name}/{stem}" in GOLD_DATA_SUITES:
                 continue
             spec = load_model(dom.suites / f"{stem}.yaml", Suite)
             assert "not expert-labeled" in spec.provenance, f"{name}/{stem}"
@@ -126,6 +131,14 @@ def test_gold_suites_bind_the_real_gold(ref: str, n: int, gold_root: Path) -> No
     assert len(suite.items) == n
     assert len(suite.gold) == n
     assert "gold" in suite.spec.items and suite.spec.provenance
+    [result] = check(ref, gold_root=gold_root)
+    assert result.status == "ok", result.detail
+
+
+@pytest.mark.parametrize(("ref", "n"), sorted(GOLD_DATA_SUITES.items()))
+def test_gold_data_suites_read_the_real_gold(ref: str, n: int, gold_root: Path) -> None:
+    suite = load_suite(ref, gold_root=gold_root)
+    assert len(suite.items) == n and "gold" in suite.spec.items and suite.spec.provenance
     [result] = check(ref, gold_root=gold_root)
     assert result.status == "ok", result.detail
 
