@@ -56,7 +56,43 @@ def audit(labels: str | os.PathLike[str] | Run | Sequence[Label],
     report = build_report(data, Bootstrap(opts.replicates, opts.seed),
                           judge_family=opts.judge_family, max_slice_values=opts.max_slice_values)
     report.data["inputs"] = inputs
+    no_error = opts.no_error or _suite_no_error(labels, opts.gold_root)
+    if no_error is not None and no_error in data.space:
+        report.data["steps"] = steps_section(data, no_error, Bootstrap(opts.replicates,
+                                                                       opts.seed))
     return report
+
+
+def steps_section(data: AuditData, no_error: str, boot: Bootstrap) -> dict[str, Any] | None:
+    """The step-level figures (:func:`._steps.step_report`) of a step review's joined data."""
+    import numpy as np
+
+    from judgekit.auditing._steps import step_report
+
+    k = data.space.index(no_error)
+    p_error = 1.0 - data.probs[:, k]
+    out = step_report(data.ids, [None if j < 0 else bool(j != k) for j in data.judge],
+                      [bool(g != k) for g in data.gold],
+                      p_error=[None if np.isnan(p) else float(p) for p in p_error], boot=boot)
+    return None if out is None else {"no_error": no_error, **out}
+
+
+def _suite_no_error(labels: object, gold_root: Path | None) -> str | None:
+    """The ``no_error`` label of a run's suite rubric (a step review), else None."""
+    from judgekit.run._rundir import Run, open_run
+
+    try:
+        if isinstance(labels, Run):
+            run = labels
+        elif isinstance(labels, (str, os.PathLike)) and Path(labels).is_dir():
+            run = open_run(labels)
+        else:
+            return None
+        if not _names_suite(run):
+            return None
+        return run.suite(gold_root).rubric.no_error
+    except JudgekitError:
+        return None
 
 
 def prepare(labels: str | os.PathLike[str] | Run | Sequence[Label],

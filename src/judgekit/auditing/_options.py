@@ -71,6 +71,9 @@ class AuditOptions:
         model_columns: Gold columns naming the response models (two for pairwise).
         gold_root: Where a run suite's ``gold:`` paths point.
         max_slice_values: Most values shown per slice column (the largest ones).
+        no_error: A step review's "no error" label (default: a run suite rubric's
+            ``no_error``): adds the report's ``steps`` section.
+        max_disagreements: Most disagreements listed in the report (the most confident).
 
     Raises:
         ValueError: An unknown scale, or a negative number of replicates.
@@ -87,6 +90,8 @@ class AuditOptions:
     model_columns: Sequence[str] | None = None
     gold_root: Path | None = None
     max_slice_values: int = 30
+    no_error: str | None = None
+    max_disagreements: int = 50
 
     def __post_init__(self) -> None:
         if self.scale is not None and self.scale not in SCALES:

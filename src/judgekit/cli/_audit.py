@@ -110,6 +110,9 @@ def audit(
                                                         )] = None,
     gold_root: Annotated[Path | None, typer.Option(help="Where a run suite's 'gold:' paths "
                                                    "point.")] = None,
+    no_error: Annotated[str | None, typer.Option(help="Step review: the 'no error' label, for "
+                                                 "step-level figures (default: the run "
+                                                 "suite's).")] = None,
 ) -> None:
     """Audit a judge's labels against human gold.
 
@@ -126,7 +129,7 @@ def audit(
     options = AuditOptions(judge=judge, label_map=_pairs(map_, "--map"), slices=slice_,
                            scale=scale, replicates=replicates, seed=seed,
                            judge_family=judge_family, model_columns=model_col,
-                           gold_root=gold_root)
+                           gold_root=gold_root, no_error=no_error)
     try:
         report = run_audit(labels, gold, columns=columns, gold_columns=gold_columns,
                            options=options)
