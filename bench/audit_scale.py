@@ -1,18 +1,22 @@
-"""Audit 1,000,000 synthetic pairwise labels with bootstrap CIs; print times and peak memory.
+"""Time ``judgekit audit`` end to end; print times and peak memory.
 
 Measured in one run:
 
-1. statistics: the joined arrays (labels, gold, 3 annotators, probabilities, both orders,
-   lengths, 3 slices) through every report section with B bootstrap replicates;
+1. statistics: 1,000,000 synthetic pairwise items as joined arrays (labels, gold, 3
+   annotators, probabilities, both orders, lengths, 3 slices) through every report section
+   with B bootstrap replicates;
 2. end to end from files: the labels written as a CSV (id, verdict, p) and the gold as JSONL
    (id, domain, human_label, 3 annotator_labels) in a temporary folder, then
-   a. ``judgekit audit labels.csv --gold gold.jsonl --prob-col p --out DIR`` in a fresh
-      process (what a user waits for: Python start, imports, reading, statistics, report);
-   b. ``judgekit.audit()`` + ``report.write()`` in a fresh process, columnar reading (default);
-   c. the same with the row-by-row readers (the reference path; skip with ``--no-rows``).
-   Each fresh process reports its own peak RSS.
+   ``judgekit audit labels.csv --gold gold.jsonl --prob-col p --out DIR`` in a fresh process
+   (what a user waits for: Python start, imports, reading, statistics, report), and
+   ``audit()`` + ``report.write()`` in a fresh process, timed part by part (wall and CPU
+   seconds: on a shared machine CPU seconds compare runs better);
+3. with ``--cases M`` (default 100,000): M labels of each kind that needs more than a plain
+   file of one label per item, through the CLI in a fresh process: a judgekit run directory
+   (both orders, probabilities; M / 2 items), a panel of two judges (both orders each; M / 4
+   items), and a JSONL file with probabilities as JSON objects (both orders; M / 2 items).
 
-Usage: python bench/audit_scale.py [N] [B] [--no-rows]
+Usage: python bench/audit_scale.py [N] [B] [--cases M] [--no-scale]
 """
 
 from __future__ import annotations
@@ -28,9 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from judgekit.auditing._audit import build_report
+from judgekit.auditing import AuditData, build_report
 from judgekit.auditing._boot import Bootstrap
-from judgekit.auditing._join import AuditData
 
 
 def peak_mib() -> float:
@@ -57,6 +60,16 @@ def synthetic(n: int, seed: int = 0) -> AuditData:
     )
 
 
+def write_gold(gold: np.ndarray, ann: np.ndarray, path: Path) -> None:
+    """Gold JSONL: id, domain, human_label, three annotator_labels."""
+    space = np.array(["A", "B", "tie"])
+    g, a = space[gold], space[ann]
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(len(gold)):
+            fh.write(f'{{"id": "i{i}", "domain": "d{i % 3}", "human_label": "{g[i]}", '
+                     f'"annotator_labels": ["{a[i, 0]}", "{a[i, 1]}", "{a[i, 2]}"]}}\n')
+
+
 def write_files(d: AuditData, folder: Path) -> tuple[Path, Path]:
     """The labels as CSV and the gold as JSONL, written with vectorized string building."""
     n = len(d.gold)
@@ -67,24 +80,17 @@ def write_files(d: AuditData, folder: Path) -> tuple[Path, Path]:
     rows = np.char.add(np.char.add(np.char.add(ids, ","), np.char.add(space[d.judge], ",")), conf)
     labels.write_text("id,verdict,p\n" + "\n".join(rows.tolist()) + "\n", encoding="utf-8")
     assert d.annotators is not None
-    ann = space[d.annotators]
-    with open(gold, "w", encoding="utf-8") as fh:
-        for i in range(n):
-            fh.write(f'{{"id": "{ids[i]}", "domain": "d{i % 3}", "human_label": '
-                     f'"{space[d.gold[i]]}", "annotator_labels": ["{ann[i, 0]}", '
-                     f'"{ann[i, 1]}", "{ann[i, 2]}"]}}\n')
+    write_gold(d.gold, d.annotators, gold)
     return labels, gold
 
 
-def child(mode: str, labels: Path, gold: Path, out: Path, b: int) -> None:
+def child(labels: Path, gold: Path, out: Path, b: int) -> None:
     """One end-to-end audit in this (fresh) process; prints its figures as JSON."""
-    from judgekit import audit
-    from judgekit.auditing import LabelColumns, _audit
+    from judgekit.auditing import AuditOptions, LabelColumns, audit
 
-    if mode == "rows":
-        _audit._columnar = lambda *a, **k: None  # type: ignore[assignment]
     t0 = time.perf_counter()
-    rep = audit(labels, gold, columns=LabelColumns(prob="p"), replicates=b)
+    rep = audit(labels, gold, columns=LabelColumns(prob="p"),
+                options=AuditOptions(replicates=b))
     t_audit = time.perf_counter() - t0
     rep.write(out)
     total = time.perf_counter() - t0
@@ -95,24 +101,29 @@ def child(mode: str, labels: Path, gold: Path, out: Path, b: int) -> None:
                       "matched": rep.data["coverage"]["matched"]}))
 
 
-def fresh(args: list[str]) -> tuple[float, str]:
-    """Run a command in a fresh process: wall seconds and stdout."""
-    t0 = time.perf_counter()
+def cpu_children() -> float:
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
+def fresh(args: list[str]) -> tuple[float, str, float]:
+    """Run a command in a fresh process: wall seconds, stdout, CPU seconds."""
+    t0, c0 = time.perf_counter(), cpu_children()
     res = subprocess.run(args, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t0
     if res.returncode != 0:
         raise SystemExit(f"{' '.join(args[:4])}... failed:\n{res.stderr[-2000:]}")
-    return wall, res.stdout
+    return wall, res.stdout, cpu_children() - c0
 
 
-def main() -> None:
-    argv = [a for a in sys.argv[1:] if not a.startswith("--")]
-    if sys.argv[1:2] == ["--child"]:
-        child(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]), Path(sys.argv[5]),
-              int(sys.argv[6]))
-        return
-    n = int(argv[0]) if argv else 1_000_000
-    b = int(argv[1]) if len(argv) > 1 else 1000
+def cli(labels: Path, out: Path, *args: str) -> tuple[float, dict[str, object], float]:
+    """``judgekit audit`` in a fresh process: wall seconds, the report, CPU seconds."""
+    wall, _, cpu = fresh([sys.executable, "-m", "judgekit", "audit", str(labels), "--out",
+                          str(out), *args])
+    return wall, json.loads((out / "report.json").read_text(encoding="utf-8")), cpu
+
+
+def scale(n: int, b: int) -> None:
     print(f"{n:,} labels, {b} bootstrap replicates, {os.cpu_count()} CPU cores")
     d = synthetic(n)
     base = peak_mib()
@@ -127,30 +138,102 @@ def main() -> None:
         print(f"files: {labels.name} {labels.stat().st_size / 2**20:.0f} MiB, "
               f"{gold.name} {gold.stat().st_size / 2**20:.0f} MiB")
         del d, rep
-        wall, _ = fresh([sys.executable, "-m", "judgekit", "audit", str(labels), "--gold",
-                         str(gold), "--prob-col", "p", "--replicates", str(b), "--out",
-                         str(Path(tmp) / "cli")])
-        cli_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        cli = json.loads((Path(tmp) / "cli" / "report.json").read_text(encoding="utf-8"))
-        print(f"judgekit audit CLI, end to end from files (fresh process): {wall:.2f} s, "
-              f"peak RSS {cli_rss:.0f} MiB (statistics {cli['seconds']:.2f} s of it)")
-        modes = ["columns"] + ([] if "--no-rows" in sys.argv else ["rows"])
-        got = {}
-        for mode in modes:
-            _, out = fresh([sys.executable, __file__, "--child", mode, str(labels), str(gold),
-                            str(Path(tmp) / mode), str(b)])
-            r = got[mode] = json.loads(out)
-            print(f"audit() + write, {mode} reader (modules loaded): {r['total']:.2f} s = "
-                  f"read/join {r['read_join']:.2f} + statistics "
-                  f"{r['stats']:.2f} + report files {r['write']:.2f}; peak RSS "
-                  f"{r['peak_mib']:.0f} MiB")
-        if "rows" in got:
-            c, r = got["columns"], got["rows"]
-            same = (c["kappa"], c["matched"]) == (r["kappa"], r["matched"])
-            print(f"read/join: rows {r['read_join']:.2f} s / columns {c['read_join']:.2f} s = "
-                  f"{r['read_join'] / c['read_join']:.1f}x; audit() + write "
-                  f"{r['total'] / c['total']:.1f}x; same kappa and matched count: {same}")
+        wall, report, cpu = cli(labels, Path(tmp) / "cli", "--gold", str(gold), "--prob-col",
+                                "p", "--replicates", str(b))
+        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"judgekit audit CLI, end to end from files (fresh process): {wall:.2f} s "
+              f"({cpu:.2f} s CPU), peak RSS {rss:.0f} MiB (statistics {report['seconds']:.2f} s "
+              "of it)")
+        _, out, _ = fresh([sys.executable, __file__, "--child", str(labels), str(gold),
+                           str(Path(tmp) / "api"), str(b)])
+        r = json.loads(out)
+        print(f"audit() + write (modules loaded): {r['total']:.2f} s = read/join "
+              f"{r['read_join']:.2f} + statistics {r['stats']:.2f} + report files "
+              f"{r['write']:.2f}; peak RSS {r['peak_mib']:.0f} MiB")
     print(f"end to end (CLI) / statistics only: {wall / t_stats:.1f}x")
+
+
+def write_run(folder: Path, items: int, rng: np.random.Generator) -> Path:
+    """A run directory: manifest + store, one judge, both orders with probabilities."""
+    from judgekit import Label
+    from judgekit.run import Store
+
+    run = folder / "run"
+    run.mkdir()
+    (run / "manifest.json").write_text(json.dumps({"suite_path": str(folder / "none.yaml")}),
+                                       encoding="utf-8")
+    p = rng.dirichlet([2, 2, 0.5], size=(items, 2))
+    labels = []
+    for i in range(items):
+        for o, order in enumerate(("AB", "BA")):
+            probs = dict(zip(("A", "B", "tie"), p[i, o].round(4).tolist(), strict=True))
+            best = max(probs, key=probs.__getitem__)
+            shown = {"A": "B", "B": "A"}.get(best, best) if order == "BA" else best
+            labels.append(Label(item_id=f"i{i}", order=order, judge="j1", key=f"k{i}{order}",
+                                label=best, label_presented=shown, probs=probs, score=None,
+                                rationale=None, error=None, raw=best))
+    with Store(run / "labels.sqlite") as store:
+        store.write("j1", [], labels)
+    return run
+
+
+def write_rows(path: Path, items: int, judges: tuple[str, ...], rng: np.random.Generator,
+               objects: bool) -> Path:
+    """A labels JSONL, both orders per judge; probs a number or a JSON object."""
+    space = np.array(["A", "B", "tie"])
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(items):
+            for judge in judges:
+                for order in ("AB", "BA"):
+                    p = rng.dirichlet([2, 2, 0.5]).round(4)
+                    best = space[int(p.argmax())]
+                    probs = (f'{{"A": {p[0]}, "B": {p[1]}, "tie": {p[2]}}}' if objects
+                             else f"{p.max()}")
+                    fh.write(f'{{"id": "i{i}", "judge": "{judge}", "order": "{order}", '
+                             f'"verdict": "{best}", "probs": {probs}}}\n')
+    return path
+
+
+def cases(m: int, b: int) -> None:
+    print(f"{m:,} labels per case, {b} bootstrap replicates, CLI in a fresh process")
+    rng = np.random.default_rng(1)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        items = m // 2
+        gold = rng.choice(3, items, p=[0.45, 0.45, 0.10])
+        write_gold(gold, np.repeat(gold[:, None], 3, axis=1), folder / "gold.jsonl")
+        runs = {
+            "run directory": (write_run(folder, items, rng), ()),
+            "panel of 2 judges": (write_rows(folder / "panel.jsonl", items // 2, ("j1", "j2"),
+                                             rng, False), ("--judge", "panel")),
+            "JSON-object probs": (write_rows(folder / "objects.jsonl", items, ("j1",), rng,
+                                             True), ()),
+        }
+        for name, (labels, extra) in runs.items():
+            wall, report, cpu = cli(labels, folder / name.replace(" ", "_"), "--gold",
+                                    str(folder / "gold.jsonl"), "--replicates", str(b), *extra)
+            cov = report["coverage"]
+            assert isinstance(cov, dict)
+            print(f"{name}: {wall:.2f} s end to end ({cpu:.2f} s CPU; statistics "
+                  f"{report['seconds']:.2f} s), {cov['matched']:,} items matched")
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--child"]:
+        child(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5]))
+        return
+    args = sys.argv[1:]
+    m = 100_000
+    if "--cases" in args:
+        at = args.index("--cases")
+        m = int(args[at + 1])
+        del args[at:at + 2]
+    argv = [a for a in args if not a.startswith("--")]
+    n = int(argv[0]) if argv else 1_000_000
+    b = int(argv[1]) if len(argv) > 1 else 1000
+    if "--no-scale" not in args:
+        scale(n, b)
+    cases(m, b)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ class AuditData:
             Pointwise: 1 own family, 0 another, -1 unknown.
         slices: Column -> value -> item mask.
         coverage: Counts of gold items, labeled items, matches, errors.
+        fields: The items' other fields (:class:`._fields.Fields`: texts, slices), if known.
 
     """
 
@@ -70,6 +71,7 @@ class AuditData:
     own: Array
     slices: dict[str, dict[str, Array]] = field(default_factory=dict)
     coverage: dict[str, int] = field(default_factory=dict)
+    fields: Any = None
 
     @property
     def k(self) -> int:
@@ -123,15 +125,20 @@ def join(labels: ItemLabels, gold: GoldTable, *, extra: tuple[Table, Any] | None
     from judgekit.auditing._columns import codes, to_numpy
     from judgekit.auditing._fields import Fields
 
-    if gold.ids.equals(labels.ids):  # labels written in gold order: nothing to look up
+    same = gold.ids.equals(labels.ids)  # labels written in gold order: nothing to look up
+    if same:
         gidx = lidx = np.arange(len(gold.ids))
     else:
         pos = pc.index_in(gold.ids, value_set=labels.ids)
         gidx = np.flatnonzero(to_numpy(pc.is_valid(pos), bool))
         lidx = to_numpy(pos.drop_null(), np.int64)
     n = len(gidx)
-    g_lab, j_lab = gold.label.take(pa.array(gidx)), labels.label.take(pa.array(lidx))
-    ann = None if gold.annotators is None else gold.annotators.take(pa.array(gidx))
+
+    def matched(arr: Any, rows: Array) -> Any:
+        return arr if same or arr is None else arr.take(pa.array(rows))
+
+    g_lab, j_lab = matched(gold.label, gidx), matched(labels.label, lidx)
+    ann = matched(gold.annotators, gidx)
     seen_ann = set() if ann is None else set(pc.unique(pc.list_flatten(ann)).to_pylist())
     auto_scale, space = detect_scale(set(pc.unique(g_lab).to_pylist()),
                                      set(pc.unique(j_lab).drop_null().to_pylist()), seen_ann)
@@ -140,7 +147,7 @@ def join(labels: ItemLabels, gold: GoldTable, *, extra: tuple[Table, Any] | None
     sym = np.array(space, dtype=object)
     g_a, g_b = (sym == "A")[g].astype(np.int64), (sym == "B")[g].astype(np.int64)
     n_ab, n_ba = labels.n_ab[lidx], labels.n_ba[lidx]
-    ids = gold.ids.take(pa.array(gidx))
+    ids = matched(gold.ids, gidx)
     fields = Fields(gold.rows, gidx, *_extra(extra, ids))
     longer = np.full(n, -1, dtype=np.int64)
     if scale == "pairwise":
@@ -155,7 +162,7 @@ def join(labels: ItemLabels, gold: GoldTable, *, extra: tuple[Table, Any] | None
         own=_own(fields, scale, judge_family, model_columns),
         slices={c: fields.slice_masks(c) for c in slices
                 if fields.present(c, SLICE_PRESENCE_ROWS)},
-        coverage=coverage(len(gold.ids), len(labels.ids), j),
+        coverage=coverage(len(gold.ids), len(labels.ids), j), fields=fields,
     )
 
 
