@@ -12,7 +12,7 @@ import judgekit
 
 SUBPACKAGES = ("judgekit.content", "judgekit.backends", "judgekit.run", "judgekit.auditing",
                "judgekit.cli", "judgekit.builtin", "judgekit.gold", "judgekit.trust",
-               "judgekit.revise")
+               "judgekit.revise", "judgekit.probe")
 MAX_TOP_LEVEL = 30
 MAX_PARAMETERS = 8
 

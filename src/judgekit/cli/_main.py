@@ -7,7 +7,7 @@ Each command lives in the module of its stage and registers itself on :data:`app
 
 from __future__ import annotations
 
-from judgekit.cli import _content, _gold, _revise, _run, _trust  # noqa: F401 - registers commands
+from judgekit.cli import _content, _gold, _probe, _revise, _run, _trust  # noqa: F401 - registers commands
 from judgekit.cli._app import app as app
 from judgekit.cli._app import friendly
 from judgekit.cli._audit import audit
