@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from judgekit.auditing._gold import GoldTable
     from judgekit.auditing._items import ItemLabels
     from judgekit.auditing._join import AuditData
+    from judgekit.auditing._labels import LabelRows
     from judgekit.auditing._table import Table
     from judgekit.run._rundir import Run
 
@@ -50,12 +51,16 @@ def audit(labels: str | os.PathLike[str] | Run | Sequence[Label],
         RunError: ``labels`` is a directory that holds no run.
 
     """
+    from judgekit.auditing._disagree import disagreements
+
     opts = options or AuditOptions()
-    data, inputs = prepare(labels, gold, columns=columns, gold_columns=gold_columns,
-                           options=opts)
+    data, inputs, rows = _prepare(labels, gold, columns, gold_columns, opts)
     report = build_report(data, Bootstrap(opts.replicates, opts.seed),
                           judge_family=opts.judge_family, max_slice_values=opts.max_slice_values)
     report.data["inputs"] = inputs
+    report.data["disagreements"] = disagreements(
+        data, rows, judge=inputs["labels"]["judge"], label_map=opts.label_map,
+        limit=opts.max_disagreements)
     no_error = opts.no_error or _suite_no_error(labels, opts.gold_root)
     if no_error is not None and no_error in data.space:
         report.data["steps"] = steps_section(data, no_error, Bootstrap(opts.replicates,
@@ -103,12 +108,21 @@ def prepare(labels: str | os.PathLike[str] | Run | Sequence[Label],
 
     Arguments and errors as :func:`audit`.
     """
+    data, inputs, _ = _prepare(labels, gold, columns, gold_columns, options or AuditOptions())
+    return data, inputs
+
+
+def _prepare(labels: str | os.PathLike[str] | Run | Sequence[Label],
+             gold: str | os.PathLike[str] | None, columns: LabelColumns | None,
+             gold_columns: GoldColumns | None,
+             opts: AuditOptions) -> tuple[AuditData, dict[str, Any], LabelRows]:
+    """:func:`prepare`, and the judgments read."""
     from judgekit.auditing._items import item_labels
     from judgekit.auditing._join import join
     from judgekit.auditing._labels import read_labels
 
-    opts = options or AuditOptions()
-    lab = item_labels(read_labels(labels, columns), opts.judge, opts.label_map)
+    rows = read_labels(labels, columns)
+    lab = item_labels(rows, opts.judge, opts.label_map)
     gs, extra = _gold(lab, gold, gold_columns, opts.gold_root)
     keys = set(gs.keys) | set(extra[0].first_keys if extra is not None else ())
     chosen, models = _choose(keys, gs.slices, opts.slices, opts.model_columns)
@@ -122,7 +136,7 @@ def prepare(labels: str | os.PathLike[str] | Run | Sequence[Label],
         "gold": {"source": gs.source, "label_column": gs.label_column,
                  "annotators_column": gs.annotators_column},
         "slices": chosen, "model_columns": list(models),
-    }
+    }, rows
 
 
 def _where(lab: ItemLabels) -> str | None:

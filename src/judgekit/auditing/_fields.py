@@ -57,6 +57,14 @@ class Fields:
             out[items] = to_numpy(pc.fill_null(got, fill), dtype)
         return out
 
+    def row(self, item: int) -> dict[str, Any]:
+        """Item ``item``'s fields exactly as read: its suite item's, then its gold row's."""
+        out: dict[str, Any] = {}
+        if self.extra is not None and self.extra_rows is not None and self.extra_rows[item] >= 0:
+            out.update(self.extra.raw(int(self.extra_rows[item])))
+        out.update(self.gold.raw(int(self.rows[item])))
+        return out
+
     def present(self, name: str, head: int) -> bool:
         """Whether one of the first ``head`` items has the key."""
         first = Fields(self.gold, self.rows[:head], self.extra,

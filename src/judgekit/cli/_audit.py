@@ -16,6 +16,7 @@ from rich.table import Table
 from judgekit._errors import JudgekitError
 from judgekit.auditing import AuditOptions, AuditReport, GoldColumns, LabelColumns
 from judgekit.auditing import audit as run_audit
+from judgekit.auditing._disagree import top_lines
 
 _out = Console()
 _err = Console(stderr=True)
@@ -138,6 +139,11 @@ def audit(
         _err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
         raise typer.Exit(1) from None
     _out.print(summary_table(report))
+    dis = report.data.get("disagreements")
+    if dis and dis["count"]:
+        _out.print(f"{dis['count']} disagreements with the gold; the judge's most confident:")
+        for line in top_lines(dis):
+            _out.print(f"  {line}", highlight=False, markup=False)
     for note in report.data["notes"]:
         _out.print(f"[yellow]note:[/] {note}")
     _out.print(f"wrote {paths['json']} and {paths['html']}")
