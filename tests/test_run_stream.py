@@ -157,3 +157,17 @@ def test_a_finished_run_is_not_asked_about_item_by_item(make_suite: MakeSuite, p
         assert (again.skipped, again.judged, seen) == (24, 0, [(24, 24)])
     more = run_suite(load_suite(str(path)), [FakeBackend(2)], out)  # a new judge: asked
     assert (more.skipped, more.judged) == (0, 24)
+
+
+def test_identical_prompts_are_judged_once(make_suite: MakeSuite, pairwise: Rows,
+                                           tmp_path: Path) -> None:
+    rows = pairwise(3)
+    rows[1]["response_b"] = rows[1]["response_a"]  # both orders render the same prompt
+    fake = FakeBackend()
+    summary = run_suite(load_suite(str(make_suite(rows))), [fake], tmp_path / "run")
+    assert (summary.requests, summary.judged, summary.cached) == (6, 5, 1)
+    assert fake.requests_seen == 5
+    with open_run(tmp_path / "run").store() as store:
+        twins = [lab for lab in store.labels() if lab.item_id == rows[1]["id"]]
+    assert len(twins) == 2 and twins[0].key == twins[1].key
+    assert twins[0].raw == twins[1].raw and twins[0].label_presented == twins[1].label_presented
