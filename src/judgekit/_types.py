@@ -57,6 +57,9 @@ class Sampling:
         max_tokens: Token budget (1 suffices for ``verdict`` mode).
         temperature: Sampling temperature; 0 is greedy.
         top_logprobs: How many alternatives to return per generated position.
+        schema: A JSON schema (canonical JSON text) the output is constrained to instead of
+            the verdict schema: a task that generates structured text (revise's
+            ``{"critique", "revision"}``). Part of the cache key when set.
 
     """
 
@@ -65,16 +68,20 @@ class Sampling:
     max_tokens: int = 1
     temperature: float = 0.0
     top_logprobs: int = 20
+    schema: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (stable key order) of the parameters."""
-        return {
+        out: dict[str, Any] = {
             "mode": self.mode,
             "labels": list(self.labels),
             "max_tokens": self.max_tokens,
             "temperature": self.temperature,
             "top_logprobs": self.top_logprobs,
         }
+        if self.schema is not None:  # absent otherwise: cache keys of verdicts are unchanged
+            out["schema"] = json.loads(self.schema)
+        return out
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from judgekit import Request
 from judgekit.backends import FakeBackend, Message, Sampling
-from judgekit.revise import SchemaSampling, parse_revision
+from judgekit.revise import parse_revision
 from judgekit.revise._schema import revise_sampling
 from judgekit.run import parse
 
@@ -33,8 +33,8 @@ def test_every_schema_type_is_filled() -> None:
     schema = {"type": "object", "properties": {
         "kind": {"type": "string", "enum": ["x", "y"]}, "n": {"type": "integer"},
         "p": {"type": "number"}, "ok": {"type": "boolean"}, "note": {"type": "string"}}}
-    sampling = SchemaSampling(mode="rationale", labels=("x",), max_tokens=64,
-                              schema=json.dumps(schema, sort_keys=True))
+    sampling = Sampling(mode="rationale", labels=("x",), max_tokens=64,
+                        schema=json.dumps(schema, sort_keys=True))
     data = json.loads(FakeBackend().complete([_request(sampling)])[0].text)
     assert data["kind"] in {"x", "y"} and isinstance(data["n"], int)
     assert 0.0 <= data["p"] <= 1.0 and isinstance(data["ok"], bool)

@@ -36,3 +36,32 @@ def test_malformed_alternatives_are_left_out_not_raised() -> None:
     ]})
     assert tokens == ("A",)
     assert tops == ({"A": -0.25},)
+
+
+def test_a_sampling_that_brings_its_schema_is_constrained_to_it() -> None:
+    import json
+
+    from judgekit.backends import Sampling
+    from judgekit.backends._shared import output_schema, response_format, verdict_schema
+    from judgekit.backends.openai import OpenAIBackend
+
+    own = {"type": "object", "properties": {"critique": {"type": "string"}},
+           "required": ["critique"], "additionalProperties": False}
+    custom = Sampling(mode="rationale", labels=("revised",), max_tokens=64,
+                      schema=json.dumps(own, sort_keys=True))
+    assert output_schema(custom) == ("output", own)
+    rationale = Sampling(mode="rationale", labels=("A", "B"))
+    assert output_schema(rationale) == ("verdict", verdict_schema(("A", "B")))
+    assert output_schema(Sampling(mode="verdict", labels=("A", "B"))) is None
+    fmt = response_format(custom)
+    assert fmt is not None and fmt["json_schema"] == {"name": "output", "schema": own,
+                                                      "strict": True}
+    backend = OpenAIBackend("m", base_url="http://127.0.0.1:9")
+    try:
+        from judgekit import Request
+        from judgekit.backends import Message
+
+        body = backend.body(Request("x", "single", (Message("user", "hi"),), custom))
+        assert body["response_format"] == fmt
+    finally:
+        backend.close()

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from judgekit import Completion
-from judgekit.revise import SchemaSampling, parse_revision
+from judgekit.backends import Sampling
+from judgekit.revise import parse_revision
 from judgekit.revise._schema import REVISION_SCHEMA, revise_sampling
 
 GOOD = json.dumps({"critique": "Wrong city.", "revision": "Canberra is the capital."})
@@ -47,6 +48,7 @@ def test_sampling_carries_the_schema_into_the_cache_key() -> None:
     sampling = revise_sampling(512)
     assert sampling.to_dict()["schema"] == REVISION_SCHEMA
     assert sampling.top_logprobs == 0 and sampling.temperature == 0.0
-    other = SchemaSampling(mode="rationale", labels=("revised",), max_tokens=512,
-                           temperature=0.0, top_logprobs=0, schema=json.dumps({"type": "object"}))
+    other = Sampling(mode="rationale", labels=("revised",), max_tokens=512,
+                     temperature=0.0, top_logprobs=0, schema=json.dumps({"type": "object"}))
+    assert "schema" not in Sampling(mode="verdict", labels=("A",)).to_dict()  # keys unchanged
     assert hash(sampling) != hash(other) and sampling.to_dict() != other.to_dict()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from judgekit._types import Sampling
 
 
 def verdict_schema(labels: Sequence[str]) -> dict[str, Any]:
@@ -17,6 +20,30 @@ def verdict_schema(labels: Sequence[str]) -> dict[str, Any]:
         "required": ["rationale", "verdict"],
         "additionalProperties": False,
     }
+
+
+def output_schema(sampling: Sampling) -> tuple[str, dict[str, Any]] | None:
+    """The JSON schema a request's output is constrained to, and its name, or None.
+
+    The sampling's own schema when it brings one, else the verdict schema in rationale mode;
+    verdict mode is constrained to the label choice instead.
+    """
+    if sampling.schema is not None:
+        schema: dict[str, Any] = json.loads(sampling.schema)
+        return "output", schema
+    if sampling.mode == "rationale":
+        return "verdict", verdict_schema(sampling.labels)
+    return None
+
+
+def response_format(sampling: Sampling) -> dict[str, Any] | None:
+    """The OpenAI-style ``response_format`` for a request's structured output, or None."""
+    found = output_schema(sampling)
+    if found is None:
+        return None
+    name, schema = found
+    return {"type": "json_schema", "json_schema": {"name": name, "schema": schema,
+                                                   "strict": True}}
 
 
 def openai_logprobs(logprobs: Any) -> tuple[tuple[str, ...], tuple[dict[str, float], ...]]:

@@ -89,7 +89,7 @@ class FakeBackend:
                 [self.seed, [m.to_dict() for m in request.messages]], sort_keys=True
             ).encode("utf-8")
         ).digest()
-        schema = getattr(request.sampling, "schema", None)
+        schema = request.sampling.schema
         if schema:
             return _schema_answer(json.loads(schema), digest)
         weights = [1.0 + digest[i % len(digest)] / 32.0 for i in range(len(labels))]

@@ -20,7 +20,7 @@ from typing import Any
 
 from judgekit._errors import BackendError
 from judgekit._types import Completion, Request
-from judgekit.backends._shared import openai_logprobs, verdict_schema
+from judgekit.backends._shared import openai_logprobs, response_format
 
 LOGPROB_PROVIDERS = frozenset({"openai", "azure_openai"})
 """Providers whose LangChain chat class returns OpenAI-style logprobs."""
@@ -68,9 +68,9 @@ class LangChainBackend:
         if self.logprobs and s.top_logprobs:
             options.update(logprobs=True, top_logprobs=s.top_logprobs)
         if self.structured_outputs:
-            if s.mode == "rationale":
-                options["response_format"] = {"type": "json_schema", "json_schema": {
-                    "name": "verdict", "schema": verdict_schema(s.labels), "strict": True}}
+            fmt = response_format(s)
+            if fmt is not None:
+                options["response_format"] = fmt
             else:
                 options["extra_body"] = {"structured_outputs": {"choice": list(s.labels)}}
         return options

@@ -33,7 +33,7 @@ from tenacity import (
 
 from judgekit._errors import BackendError
 from judgekit._types import Completion, Request, Sampling
-from judgekit.backends._shared import openai_logprobs, verdict_schema
+from judgekit.backends._shared import openai_logprobs, response_format
 
 
 class RetryableStatus(Exception):
@@ -122,9 +122,9 @@ class OpenAIBackend:
         }
         if s.top_logprobs:
             body.update(logprobs=True, top_logprobs=s.top_logprobs)
-        if s.mode == "rationale":
-            body["response_format"] = {"type": "json_schema", "json_schema": {
-                "name": "verdict", "schema": verdict_schema(s.labels), "strict": True}}
+        fmt = response_format(s)
+        if fmt is not None:
+            body["response_format"] = fmt
         elif self.structured_outputs:
             body["structured_outputs"] = {"choice": list(s.labels)}
         return body

@@ -31,7 +31,7 @@ from typing import Any
 
 from judgekit._errors import BackendError
 from judgekit._types import Completion, Request, Sampling
-from judgekit.backends._shared import verdict_schema
+from judgekit.backends._shared import output_schema
 
 log = logging.getLogger(__name__)
 
@@ -196,8 +196,9 @@ class VLLMBackend:
         from vllm import SamplingParams
         from vllm.sampling_params import StructuredOutputsParams
 
-        if sampling.mode == "rationale":
-            constraint = StructuredOutputsParams(json=verdict_schema(sampling.labels))
+        schema = output_schema(sampling)
+        if schema is not None:
+            constraint = StructuredOutputsParams(json=schema[1])
         else:
             constraint = StructuredOutputsParams(choice=list(sampling.labels))
         return SamplingParams(

@@ -22,7 +22,7 @@ from judgekit.revise._driver import revise
 from judgekit.revise._export import final_attempts, training_records, write_outputs
 from judgekit.revise._options import ReviseOptions
 from judgekit.revise._report import build_report, report_lines
-from judgekit.revise._schema import Revision, SchemaSampling, parse_revision
+from judgekit.revise._schema import Revision, parse_revision
 from judgekit.revise._suite import check_revise_suite, load_revise_suite
 
 __all__ = [
@@ -30,7 +30,6 @@ __all__ = [
     "ReviseOptions",
     "ReviseResult",
     "Revision",
-    "SchemaSampling",
     "build_report",
     "check_revise_suite",
     "final_attempts",

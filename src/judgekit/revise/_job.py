@@ -18,11 +18,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from judgekit._errors import RunError
-from judgekit._types import Completion, Item, Label, Request
+from judgekit._types import Completion, Item, Label, Request, Sampling
 from judgekit._version import __version__
 from judgekit.backends import Backend
 from judgekit.content import LoadedSuite
-from judgekit.revise._schema import REVISED, SchemaSampling, parse_revision
+from judgekit.revise._schema import REVISED, parse_revision
 from judgekit.run import Run, Store
 
 Progress = Callable[[int, int], None]
@@ -75,7 +75,7 @@ class ReviseStage:
 
     """
 
-    def __init__(self, run: Run, backend: Backend, suite: LoadedSuite, sampling: SchemaSampling,
+    def __init__(self, run: Run, backend: Backend, suite: LoadedSuite, sampling: Sampling,
                  batch_size: int) -> None:
         self.run, self.backend, self.batch_size = run, backend, batch_size
         self.renderer = replace(suite.renderer, sampling=sampling)

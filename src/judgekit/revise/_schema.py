@@ -2,9 +2,9 @@
 
 The judge answers each revise request with a JSON object constrained to
 :data:`REVISION_SCHEMA`: the critique first (so the revision can follow from it), then the
-revision. :class:`SchemaSampling` carries the schema on the request, so it is part of the
-request's cache key; :func:`parse_revision` reads the answer and never coerces: an answer
-that is not such an object is an explicit error.
+revision. The request's :class:`~judgekit.backends.Sampling` carries the schema, so every
+backend applies it and it is part of the request's cache key; :func:`parse_revision` reads
+the answer and never coerces: an answer that is not such an object is an explicit error.
 """
 
 from __future__ import annotations
@@ -27,28 +27,15 @@ REVISED = "revised"
 """The label a readable revise completion is stored under (its one-label space)."""
 
 
-@dataclass(frozen=True)
-class SchemaSampling(Sampling):
-    """Sampling whose output is constrained to a JSON schema.
+def revise_sampling(max_tokens: int) -> Sampling:
+    """The sampling of every revise request: greedy, no logprobs, :data:`REVISION_SCHEMA`.
 
-    Attributes:
-        schema: The JSON schema, as canonical JSON text (sorted keys), so the sampling stays
-            hashable and the schema is part of every cache key.
-
+    The schema travels on the sampling (canonical JSON text), so every backend constrains
+    the output to it and it is part of each request's cache key.
     """
-
-    schema: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the parameters, the schema included (stable key order)."""
-        return {**super().to_dict(), "schema": json.loads(self.schema)}
-
-
-def revise_sampling(max_tokens: int) -> SchemaSampling:
-    """The sampling of every revise request: greedy, no logprobs, :data:`REVISION_SCHEMA`."""
-    return SchemaSampling(mode="rationale", labels=(REVISED,), max_tokens=max_tokens,
-                          temperature=0.0, top_logprobs=0,
-                          schema=json.dumps(REVISION_SCHEMA, sort_keys=True))
+    return Sampling(mode="rationale", labels=(REVISED,), max_tokens=max_tokens,
+                    temperature=0.0, top_logprobs=0,
+                    schema=json.dumps(REVISION_SCHEMA, sort_keys=True))
 
 
 @dataclass(frozen=True)
