@@ -159,3 +159,14 @@ def test_the_installed_command_runs(tmp_path: Path) -> None:
     assert "json" in done.stdout and (tmp_path / "probe.json").is_file()
     assert sorted(json.loads((tmp_path / "probe.json").read_text(encoding="utf-8"))
                   ["perturbations"]) == ["json", "padding"]
+
+
+def test_changing_the_worse_side_on_the_same_out_rejudges_the_changed_texts(
+        tmp_path: Path) -> None:
+    opts = ProbeOptions(sample=12, perturbations=("json", "padding"))
+    probe("core/sample", FakeBackend(7), tmp_path / "p",
+          options=ProbeOptions(sample=12, perturbations=("json", "padding"), use_gold=False))
+    reused = probe("core/sample", FakeBackend(7), tmp_path / "p", options=opts)
+    fresh = probe("core/sample", FakeBackend(7), tmp_path / "fresh", options=opts)
+    assert reused.data["perturbations"] == fresh.data["perturbations"]
+    assert reused.data["items"] == fresh.data["items"]

@@ -151,7 +151,8 @@ def _judge(suite: LoadedSuite, items: Sequence[Item], name: str, backend: Backen
         def report(done: int, total: int) -> None:
             progress(name, done, total)
     run_suite(loaded, [backend], root / name, batch_size=opts.batch_size, progress=report)
-    labels = open_run(root / name).labels(backend.model)
+    ids = {it.id for it in items}  # a resumed run may hold items this probe does not use
+    labels = [lab for lab in open_run(root / name).labels(backend.model) if lab.item_id in ids]
     out: Verdicts = {}
     for v in item_verdicts(labels):
         out.setdefault(v.item_id, {})["both"] = v
