@@ -51,17 +51,25 @@ def audit(labels: str | os.PathLike[str] | Run | Sequence[Label],
         RunError: ``labels`` is a directory that holds no run.
 
     """
+    from judgekit.auditing._labels import read_labels
+
+    return audit_rows(read_labels(labels, columns), gold, gold_columns,
+                      options or AuditOptions())
+
+
+def audit_rows(rows: LabelRows, gold: str | os.PathLike[str] | None,
+               gold_columns: GoldColumns | None, opts: AuditOptions) -> AuditReport:
+    """:func:`audit` of judgments already read (:func:`._labels.read_labels`)."""
     from judgekit.auditing._disagree import disagreements
 
-    opts = options or AuditOptions()
-    data, inputs, rows = _prepare(labels, gold, columns, gold_columns, opts)
+    data, inputs = judge_data(rows, gold, gold_columns, opts)
     report = build_report(data, Bootstrap(opts.replicates, opts.seed),
                           judge_family=opts.judge_family, max_slice_values=opts.max_slice_values)
     report.data["inputs"] = inputs
     report.data["disagreements"] = disagreements(
         data, rows, judge=inputs["labels"]["judge"], label_map=opts.label_map,
         limit=opts.max_disagreements)
-    no_error = opts.no_error or _suite_no_error(labels, opts.gold_root)
+    no_error = opts.no_error or _suite_no_error(rows.run, opts.gold_root)
     if no_error is not None and no_error in data.space:
         report.data["steps"] = steps_section(data, no_error, Bootstrap(opts.replicates,
                                                                        opts.seed))
@@ -82,19 +90,11 @@ def steps_section(data: AuditData, no_error: str, boot: Bootstrap) -> dict[str, 
     return None if out is None else {"no_error": no_error, **out}
 
 
-def _suite_no_error(labels: object, gold_root: Path | None) -> str | None:
+def _suite_no_error(run: Run | None, gold_root: Path | None) -> str | None:
     """The ``no_error`` label of a run's suite rubric (a step review), else None."""
-    from judgekit.run._rundir import Run, open_run
-
+    if run is None or not _names_suite(run):
+        return None
     try:
-        if isinstance(labels, Run):
-            run = labels
-        elif isinstance(labels, (str, os.PathLike)) and Path(labels).is_dir():
-            run = open_run(labels)
-        else:
-            return None
-        if not _names_suite(run):
-            return None
         return run.suite(gold_root).rubric.no_error
     except JudgekitError:
         return None
@@ -108,20 +108,19 @@ def prepare(labels: str | os.PathLike[str] | Run | Sequence[Label],
 
     Arguments and errors as :func:`audit`.
     """
-    data, inputs, _ = _prepare(labels, gold, columns, gold_columns, options or AuditOptions())
-    return data, inputs
-
-
-def _prepare(labels: str | os.PathLike[str] | Run | Sequence[Label],
-             gold: str | os.PathLike[str] | None, columns: LabelColumns | None,
-             gold_columns: GoldColumns | None,
-             opts: AuditOptions) -> tuple[AuditData, dict[str, Any], LabelRows]:
-    """:func:`prepare`, and the judgments read."""
-    from judgekit.auditing._items import item_labels
-    from judgekit.auditing._join import join
     from judgekit.auditing._labels import read_labels
 
-    rows = read_labels(labels, columns)
+    return judge_data(read_labels(labels, columns), gold, gold_columns,
+                      options or AuditOptions())
+
+
+def judge_data(rows: LabelRows, gold: str | os.PathLike[str] | None,
+               gold_columns: GoldColumns | None,
+               opts: AuditOptions) -> tuple[AuditData, dict[str, Any]]:
+    """One judge's (``opts.judge``) judgments joined with the gold, and the inputs section."""
+    from judgekit.auditing._items import item_labels
+    from judgekit.auditing._join import join
+
     lab = item_labels(rows, opts.judge, opts.label_map)
     gs, extra = _gold(lab, gold, gold_columns, opts.gold_root)
     keys = set(gs.keys) | set(extra[0].first_keys if extra is not None else ())
@@ -136,7 +135,7 @@ def _prepare(labels: str | os.PathLike[str] | Run | Sequence[Label],
         "gold": {"source": gs.source, "label_column": gs.label_column,
                  "annotators_column": gs.annotators_column},
         "slices": chosen, "model_columns": list(models),
-    }, rows
+    }
 
 
 def _where(lab: ItemLabels) -> str | None:

@@ -13,10 +13,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from judgekit._errors import JudgekitError
+from judgekit._errors import ContentError, JudgekitError
 from judgekit.auditing import AuditOptions, AuditReport, GoldColumns, LabelColumns
-from judgekit.auditing import audit as run_audit
+from judgekit.auditing._audit import audit_rows
 from judgekit.auditing._disagree import top_lines
+from judgekit.auditing._labels import read_labels
+from judgekit.auditing._leaderboard import judges_of, leaderboard
 
 _out = Console()
 _err = Console(stderr=True)
@@ -68,9 +70,59 @@ def summary_table(report: AuditReport) -> Table:
     return table
 
 
+def _audit_all(sources: list[Path], gold: Path | None, columns: LabelColumns,
+               gold_columns: GoldColumns, options: AuditOptions) -> AuditReport:
+    """The report of one judge; with several judges (or sources), their leaderboard too."""
+    from dataclasses import replace
+
+    judges = judges_of(sources, columns)
+    if len(sources) == 1 and (options.judge is not None or len(judges) < 2):
+        return audit_rows(judges[0][1] if judges else read_labels(sources[0], columns), gold,
+                          gold_columns, options)
+    names = [name for name, _ in judges]
+    if options.judge is not None and options.judge not in names:
+        raise ContentError(None, f"--judge {options.judge!r} is none of the judges of "
+                           f"{', '.join(map(str, sources))}",
+                           fix=f"use one of: {', '.join(names)} (panel needs a single source)")
+    main = options.judge or names[0]
+    report = audit_rows(dict(judges)[main], gold, gold_columns, replace(options, judge=main))
+    report.data["leaderboard"] = leaderboard(judges, gold, gold_columns=gold_columns,
+                                             options=options)
+    report.data["notes"].append(f"the report's figures are judge {main}'s; the leaderboard "
+                                f"compares {len(names)} judges")
+    return report
+
+
+def _cell(s: dict[str, Any] | None) -> str:
+    if not s or s.get("value") is None:
+        return "–"
+    ci = s.get("ci")
+    return f"{s['value']:.2f}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "")
+
+
+def leaderboard_table(board: dict[str, Any]) -> Table:
+    """The judge leaderboard: one row per judge, the human ceiling beside."""
+    heads = {"agreement": "agreement", "cohen_kappa": "kappa", "loo_judge": "LOO",
+             "consistency": "consist.", "p_first": "P(1st)", "p_longer": "P(long)",
+             "ece": "ECE", "seconds_per_1000": "s/1k"}
+    ceil = board.get("human_ceiling")
+    table = Table("judge", "n", *(heads[c] for c in board["columns"]),
+                  title="judge leaderboard" + (f" (human ceiling, LOO: {_cell(ceil)})"
+                                               if ceil else ""))
+    for row in board["judges"]:
+        cells = [f"{row[c]:.2f}" if c == "seconds_per_1000" and row[c] is not None else
+                 _cell({"value": (row[c] or {}).get("value")}) if c in ("p_first", "p_longer",
+                                                                      "ece", "consistency")
+                 else _cell(row[c]) for c in board["columns"]]
+        table.add_row(row["judge"], str(row["items"]), *cells)
+    return table
+
+
 def audit(
-    labels: Annotated[Path, typer.Argument(help="A judgekit run directory, or a JSONL/CSV/"
-                                           "Parquet file of labels from any judge.")],
+    labels: Annotated[list[Path], typer.Argument(help="A judgekit run directory, or a JSONL/"
+                                                 "CSV/Parquet file of labels from any judge; "
+                                                 "several (or a run of several judges): a "
+                                                 "judge leaderboard too.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for report.json and report.html.")],
     gold: Annotated[Path | None, typer.Option(help="Gold file (JSONL/CSV/Parquet); default for "
                                               "a run: its suite's gold.")] = None,
@@ -132,13 +184,14 @@ def audit(
                            judge_family=judge_family, model_columns=model_col,
                            gold_root=gold_root, no_error=no_error)
     try:
-        report = run_audit(labels, gold, columns=columns, gold_columns=gold_columns,
-                           options=options)
+        report = _audit_all(labels, gold, columns, gold_columns, options)
         paths = report.write(out)
     except JudgekitError as exc:
         _err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
         raise typer.Exit(1) from None
     _out.print(summary_table(report))
+    if "leaderboard" in report.data:
+        _out.print(leaderboard_table(report.data["leaderboard"]))
     dis = report.data.get("disagreements")
     if dis and dis["count"]:
         _out.print(f"{dis['count']} disagreements with the gold; the judge's most confident:")
