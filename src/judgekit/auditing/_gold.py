@@ -32,8 +32,8 @@ from judgekit.auditing._columns import (
     valid,
 )
 from judgekit.auditing._options import GoldColumns
-from judgekit.auditing._probs import BadValue
-from judgekit.auditing._table import Table, raise_first, read_table, rows_table
+from judgekit.auditing._read import read_table
+from judgekit.auditing._table import BadValue, Table, raise_first, rows_table
 
 if TYPE_CHECKING:
     from judgekit.content._suite import LoadedSuite

@@ -26,7 +26,8 @@ from judgekit.auditing._columns import Array, codes, first, remap, valid
 from judgekit.auditing._options import LabelColumns
 from judgekit.auditing._probs import error as prob_error
 from judgekit.auditing._probs import read_probs
-from judgekit.auditing._table import raise_first, read_table
+from judgekit.auditing._read import read_table
+from judgekit.auditing._table import raise_first
 from judgekit.run._aggregate import ORDER_CODES, judgments
 from judgekit.run._rundir import Run, open_run
 
@@ -104,7 +105,6 @@ def read_labels(source: str | os.PathLike[str] | Run | Sequence[Label],
 def _from_labels(labels: list[Label], source: str, kind: str, path: Path | None,
                  run: Run | None = None) -> LabelRows:
     j = judgments(labels, np.zeros(len(labels), dtype=np.int64))
-    assert j.probs is not None and j.keys is not None and j.has is not None
     conf = [c if isinstance(c := lab.extra.get("conf"), float) else np.nan for lab in labels]
     return LabelRows(
         source, kind, path, pa.array([lab.item_id for lab in labels], pa.string()),

@@ -19,17 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from judgekit.auditing._columns import Array, distinct, first, norm_label, to_numpy, valid
-from judgekit.auditing._table import Table
+from judgekit.auditing._table import BadValue, Table
 
 _JSON_NUMBER = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"
-
-
-class BadValue(ValueError):
-    """A value the rule refuses: what is wrong and the fix."""
-
-    def __init__(self, problem: str, fix: str) -> None:
-        super().__init__(problem)
-        self.problem, self.fix = problem, fix
 
 
 def rule(value: Any, column: str) -> tuple[float | None, dict[str, float] | None]:

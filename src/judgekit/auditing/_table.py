@@ -1,20 +1,14 @@
 """A labels or gold file (or rows already in memory) as one table of columns.
 
-What a file holds is what :func:`judgekit.content._files.read_rows` reads: UTF-8 (a leading
-BOM dropped); CSV with a header, every cell a string, a short row padded with None, a longer
-row an error; JSON Lines, one object per line, blank lines skipped; Parquet. pyarrow reads the
-file whenever it reads it exactly so (checked: same rows, same header, no control character
-``json`` refuses). The rest (a CSV row shorter or longer than the header, a JSON Lines column
-whose type changes from row to row, an invalid line, bad UTF-8) is read by ``read_rows``
-itself, and its rows become the same kind of table. Either way the file is read by one
-reader, once.
-
-A column of values pyarrow cannot hold in one type (``"id": 1`` beside ``"id": "x"``) is kept
-as each value's JSON text (:meth:`Table.is_json`): readers decode it once per distinct value.
-An error ``read_rows`` raises partway waits in :attr:`Table.pending`, so that an error in an
-earlier row, found later by the readers, is still the one reported. Errors name the line as
-``read_rows`` counts: JSON Lines lines (blank ones counted), the CSV line where a record ends,
-Parquet rows from 1; a line is looked up only for an error.
+A :class:`Table` holds the columns (pyarrow), and the way back to each row's line and exact
+values, which are looked up only to word an error or to tell what pyarrow cannot (a key that
+is missing from a JSON row, not null; JSON ``1`` from ``1.0``). A column of values pyarrow
+cannot hold in one type (``"id": 1`` beside ``"id": "x"``) is kept as each value's JSON text
+(:meth:`Table.is_json`): readers decode it once per distinct value. An error ``read_rows``
+raised partway waits in :attr:`Table.pending`, so that an error in an earlier row, found
+later by the readers, is still the one reported. Lines are numbered as
+:func:`judgekit.content._files.read_rows` numbers them: JSON Lines lines (blank ones
+counted), the CSV line where a record ends, Parquet rows from 1.
 """
 
 from __future__ import annotations
@@ -33,19 +27,12 @@ import pyarrow.compute as pc
 
 from judgekit._errors import ContentError
 from judgekit.auditing._columns import Array, norm, norm_label, per_value, valid
-from judgekit.content._files import ITEM_FORMATS, read_rows
 
-_JSON_BLOCK = 1 << 24
-"""Bytes per pyarrow JSON block: a line must fit in one (gold rows with long texts do)."""
-_THREADS = False
-"""pyarrow's reader threads can abort the interpreter as it exits soon after a read ("terminate
-called without an active exception": 3 of 300 runs of a CSV read and exit, 0 of 300 without
-threads); on a few cores they gain little (1,000,000 gold rows: 1.3 s vs 1.4 s)."""
 _BLANK = (32, 9, 13, 10)
 
 
 @dataclass
-class _Origin:
+class Origin:
     """Where a table's rows came from: line numbers and each row as ``read_rows`` gives it."""
 
     fmt: str  # csv | parquet | jsonl | rows
@@ -55,9 +42,9 @@ class _Origin:
     lines: Sequence[int] = ()
     spans: Array | None = None  # jsonl: (line, start, end) per row; None: not yet needed
 
-    def _spans(self) -> Array:
+    def line_spans(self) -> Array:
         if self.spans is None:
-            self.spans = _spans(self.data, np.frombuffer(self.data, np.uint8))
+            self.spans = line_spans(self.data, np.frombuffer(self.data, np.uint8))
         return self.spans
 
     def line(self, pos: int) -> int:
@@ -66,12 +53,12 @@ class _Origin:
         if self.fmt == "parquet":
             return pos + 1
         if self.fmt == "jsonl":
-            return int(self._spans()[pos, 0])
+            return int(self.line_spans()[pos, 0])
         return int(self.lines[pos])
 
     def mention(self, pos: Array, word: bytes) -> Array:
         """JSON Lines: which of these rows' lines hold ``word`` (no line parsed)."""
-        starts = self._spans()[:, 1]
+        starts = self.line_spans()[:, 1]
         texts = pa.LargeBinaryArray.from_buffers(
             pa.large_binary(), len(starts),
             [None, pa.py_buffer(np.append(starts, len(self.data)).astype(np.int64)),
@@ -83,7 +70,7 @@ class _Origin:
         if self.fmt == "rows":
             return self.rows[pos]
         if self.fmt == "jsonl":
-            _, start, end = self._spans()[pos].tolist()
+            _, start, end = self.line_spans()[pos].tolist()
             row: Mapping[str, Any] = json.loads(self.data[start:end])
             return row
         one = self.table.slice(pos, 1)
@@ -107,7 +94,7 @@ class Table:
     data: Any
     first_keys: list[str]
     index: Array
-    origin: _Origin
+    origin: Origin
     pending: ContentError | None = None
     json_columns: frozenset[str] = field(default_factory=frozenset)
 
@@ -201,6 +188,14 @@ class Table:
         return norm(arr)
 
 
+class BadValue(ValueError):
+    """A value a reader's rule refuses: what is wrong, and the fix (its row is found later)."""
+
+    def __init__(self, problem: str, fix: str) -> None:
+        super().__init__(problem)
+        self.problem, self.fix = problem, fix
+
+
 def raise_first(found: list[tuple[int | None, int, Callable[[int], Exception]]]) -> None:
     """Raise the error of the earliest row (then the earliest check) among those found.
 
@@ -249,123 +244,8 @@ def rows_table(rows: Sequence[Mapping[str, Any]], lines: Sequence[int], source: 
     data = pa.table(dict(zip(keys, arrays, strict=True))) if keys else \
         pa.table({"": pa.nulls(len(rows))}).drop_columns([""])  # rows without columns
     return Table(Path(source), data, list(rows[0]) if rows else [],
-                 np.arange(len(rows)), _Origin("rows", rows=rows, lines=lines), pending,
+                 np.arange(len(rows)), Origin("rows", rows=rows, lines=lines), pending,
                  frozenset(as_json))
-
-
-def read_table(path: Path) -> Table:
-    """Read a labels or gold file (JSONL, CSV or Parquet) into a table.
-
-    Raises:
-        ContentError: An unsupported format, a missing or unreadable file, bad UTF-8.
-
-    """
-    suffix = path.suffix.lower()
-    if suffix not in ITEM_FORMATS or not path.exists():
-        next(read_rows(path))  # words the error: unsupported format, file not found
-    if suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        try:
-            table = pq.read_table(path, use_threads=_THREADS)
-        except (pa.ArrowException, OSError) as exc:
-            raise ContentError(path, f"cannot read this Parquet file: {exc}",
-                               fix="write it again with pyarrow or pandas") from None
-        return Table(path, table, list(table.column_names), np.arange(table.num_rows),
-                     _Origin("parquet", table=table))
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return _by_read_rows(path)  # words the error
-    if int(np.frombuffer(data, np.uint8).max(initial=0)) >= 0x80:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return _by_read_rows(path)  # its rows up to the line it names
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    table = _csv(path, data) if suffix == ".csv" else _jsonl(path, data)
-    return table if table is not None else _by_read_rows(path)
-
-
-def _by_read_rows(path: Path) -> Table:
-    """The file read by ``read_rows``: its rows up to the first error it raises."""
-    rows: list[dict[str, Any]] = []
-    lines: list[int] = []
-    pending = None
-    try:
-        for line, row in read_rows(path):
-            rows.append(row)
-            lines.append(line)
-    except ContentError as exc:
-        pending = exc
-    except csv.Error as exc:
-        pending = ContentError(path, f"not valid CSV: {exc}", where=f"line {len(lines) + 2}",
-                               fix="quote cells that hold commas, quotes or line breaks")
-    return rows_table(rows, lines, path, pending)
-
-
-def _csv(path: Path, data: bytes) -> Table | None:
-    """The CSV read by pyarrow, or None when only ``read_rows`` reads it as judgekit does."""
-    import pyarrow.csv as pcsv
-
-    header = next(csv.reader(io.StringIO(data.decode("utf-8"), newline="")), None)
-    if header is None:  # an empty file: no rows
-        return rows_table([], [], path)
-    odd: list[Any] = []
-
-    def skip(row: Any) -> str:
-        odd.append(row)
-        return "skip"
-
-    try:
-        table = pcsv.read_csv(
-            pa.BufferReader(data), read_options=pcsv.ReadOptions(use_threads=_THREADS),
-            parse_options=pcsv.ParseOptions(newlines_in_values=True,
-                                            invalid_row_handler=skip),
-            convert_options=pcsv.ConvertOptions(
-                column_types={h: pa.string() for h in header}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False),
-        )
-    except pa.ArrowException:
-        return None
-    if odd or table.column_names != header:
-        return None  # rows shorter or longer than the header, a header read otherwise
-    return Table(path, table, list(dict.fromkeys(header)), np.arange(table.num_rows),
-                 _Origin("csv", table=table, data=data))
-
-
-def _jsonl(path: Path, data: bytes) -> Table | None:
-    """The JSON Lines read by pyarrow, or None when only ``read_rows`` reads it so."""
-    import pyarrow.json as pjson
-
-    u8 = np.frombuffer(data, np.uint8)
-    controls, breaks = int(np.count_nonzero(u8 < 0x20)), data.count(b"\n")
-    if controls != breaks and not (data.count(b"\r") == data.count(b"\r\n") == controls - breaks):
-        return None  # a control byte json.loads refuses in strings
-    lines = breaks + (not data.endswith(b"\n"))
-    plain = bool(data) and data.count(b"\n{") + data.startswith(b"{") == lines
-    spans = None if plain else _spans(data, u8)  # plain: line k is row k, nothing to find
-    if spans is not None and not len(spans):
-        return rows_table([], [], path)
-    try:
-        head = (0, data.find(b"\n") % (len(data) + 1)) if spans is None else spans[0, 1:]
-        first = json.loads(data[head[0]:head[1]])
-        options = pjson.ReadOptions(block_size=_JSON_BLOCK, use_threads=_THREADS)
-        table = pjson.read_json(pa.BufferReader(data), read_options=options)
-        dates = [f.name for f in table.schema if pa.types.is_timestamp(f.type)]
-        if dates:  # pyarrow reads date-like strings as timestamps: read them again as text
-            schema = pa.schema([pa.field(name, pa.string()) for name in dates])
-            table = pjson.read_json(pa.BufferReader(data), read_options=options,
-                                    parse_options=pjson.ParseOptions(
-                                        explicit_schema=schema,
-                                        unexpected_field_behavior="infer"))
-        table.validate()  # pyarrow 26 builds a broken list from [null, "z"] after a row without it
-    except (ValueError, pa.ArrowException):
-        return None  # invalid JSON, a column whose type changes, a broken column
-    if not isinstance(first, dict) or table.num_rows != (lines if spans is None else len(spans)):
-        return None  # a line that is no object, or two objects on one line
-    return Table(path, table, list(first), np.arange(table.num_rows),
-                 _Origin("jsonl", data=data, spans=spans))
 
 
 def _csv_line(data: bytes, pos: int) -> int:
@@ -380,7 +260,7 @@ def _csv_line(data: bytes, pos: int) -> int:
     raise IndexError(pos)
 
 
-def _spans(data: bytes, u8: Array) -> Array:
+def line_spans(data: bytes, u8: Array) -> Array:
     """``(line, start, end)`` of each non-blank line (lines numbered from 1)."""
     breaks = np.flatnonzero(u8 == 10)
     starts = np.concatenate([[0], breaks + 1])

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,7 +28,7 @@ from judgekit._types import Label
 
 Array = NDArray[Any]
 ORDER_CODES = {"single": 0, "AB": 1, "BA": 2}
-"""Order -> the code :func:`agree` reads."""
+"""Order -> its code in arrays."""
 
 
 @dataclass(frozen=True)
@@ -74,19 +74,18 @@ class Judgments:
             alphabetically first label.
         group: Group of each row, 0 to n - 1.
         label: Code of each row's label (-1: errored, left out).
-        probs: ``(rows, K)`` probabilities over ``space`` (0 where a row names none), or None
-            when no row has any.
-        keys: ``(rows, K)`` which labels each row's probabilities name (with ``probs``).
-        has: Which rows have probabilities; the others count as one-hot (with ``probs``).
+        probs: ``(rows, K)`` probabilities over ``space`` (0 where a row names none).
+        keys: ``(rows, K)`` which labels each row's probabilities name.
+        has: Which rows have probabilities; the others count as one-hot.
 
     """
 
     space: list[str]
     group: Array
     label: Array
-    probs: Array | None = None
-    keys: Array | None = None
-    has: Array | None = None
+    probs: Array
+    keys: Array
+    has: Array
 
 
 @dataclass(frozen=True)
@@ -145,12 +144,9 @@ def combine(j: Judgments, n: int, *, tie_margin: float = 0.0,
     group, label = j.group[ok], j.label[ok]
     onehot = np.zeros((len(label), k))
     onehot[np.arange(len(label)), label] = 1.0
-    dist, named = onehot, onehot > 0
-    has = np.zeros(len(label), dtype=bool)
-    if j.probs is not None and j.keys is not None and j.has is not None and j.has.any():
-        has = j.has[ok]
-        dist = np.where(has[:, None], j.probs[ok], onehot)
-        named = np.where(has[:, None], j.keys[ok], named)
+    has = j.has[ok]  # rows with probabilities; the others count one-hot
+    dist = np.where(has[:, None], j.probs[ok], onehot) if has.any() else onehot
+    named = np.where(has[:, None], j.keys[ok], onehot > 0)
     count = np.bincount(group, minlength=n)
     if len(group) == n and _ascending(group):  # one row per group, each with a label
         mean, keys = dist, named
@@ -175,33 +171,20 @@ def combine(j: Judgments, n: int, *, tie_margin: float = 0.0,
 def agree(group: Array, n: int, order: Array, label: Array) -> Array:
     """Per group: 1/0 where both orders have a label (the same one?), else -1.
 
-    Args:
-        group: Group of each row.
-        n: Number of groups.
-        order: Order code of each row (:data:`ORDER_CODES`).
-        label: Label code of each row (-1: errored). Of two rows of one order, the later counts.
-
+    ``order`` holds each row's :data:`ORDER_CODES`, ``label`` its label code (-1: errored);
+    of two rows of one order, the later counts.
     """
     last = np.full((2, n), -1, dtype=np.int64)
-    if not len(label):
-        return np.full(n, -1, dtype=np.int64)
     for o in (0, 1):
         rows = np.flatnonzero((order == o + 1) & (label >= 0))
         np.maximum.at(last[o], group[rows], rows)
     both = (last >= 0).all(axis=0)
-    same = label[last[0]] == label[last[1]]
+    same = label[np.maximum(last[0], 0)] == label[np.maximum(last[1], 0)] if len(label) else both
     return np.where(both, same.astype(np.int64), -1)
 
 
-class _Judged(Protocol):
-    @property
-    def label(self) -> str | None: ...
-
-    @property
-    def probs(self) -> Mapping[str, float] | None: ...
-
-
-def judgments(rows: Sequence[_Judged], group: Array, tie_margin: float = 0.0) -> Judgments:
+def judgments(rows: Sequence[Label | ItemVerdict], group: Array,
+              tie_margin: float = 0.0) -> Judgments:
     """Labels or item verdicts as :class:`Judgments` (``tie`` in the space for a tie margin)."""
     at = [i for i, r in enumerate(rows) if r.probs is not None]  # no tuples: fewer GC passes
     given = [p for r in rows if (p := r.probs) is not None]
@@ -236,24 +219,31 @@ def _mean_scores(group: Array, n: int, scores: list[float | None]) -> list[float
     return [None if c == 0 else m for m, c in zip(mean.tolist(), count.tolist(), strict=True)]
 
 
+def _combined(groups: Sequence[Sequence[Label | ItemVerdict]], tie_margin: float,
+              majority: bool = False
+              ) -> tuple[Judgments, Combined, list[dict[str, float] | None], list[float | None]]:
+    """Each group combined: the arrays, and per group its distribution and mean score."""
+    rows = [r for g in groups for r in g]
+    group = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    j = judgments(rows, group, tie_margin)
+    c = combine(j, len(groups), tie_margin=tie_margin, majority=majority)
+    scores = _mean_scores(group, len(groups), [r.score if r.label is not None else None
+                                               for r in rows])
+    return j, c, _probs(c, j.space), scores
+
+
 def _verdicts(groups: list[list[Label]], tie_margin: float) -> list[ItemVerdict]:
     """Combine the orders of each group of labels (one judge, one item each)."""
-    rows = [lab for g in groups for lab in g]
-    n = len(groups)
-    group = np.repeat(np.arange(n), [len(g) for g in groups])
-    j = judgments(rows, group, tie_margin)
-    c = combine(j, n, tie_margin=tie_margin)
-    orders = np.array([ORDER_CODES.get(lab.order, 0) for lab in rows], dtype=np.int64)
-    scores = _mean_scores(group, n, [lab.score if lab.label is not None else None
-                                     for lab in rows])
+    j, c, dists, scores = _combined(groups, tie_margin)
+    orders = np.array([ORDER_CODES.get(lab.order, 0) for g in groups for lab in g])
     names: list[str | None] = [*j.space, None]  # code -1: no label
     out = []
     for labels, code, probs, score, consistent, count in zip(
-            groups, c.label.tolist(), _probs(c, j.space), scores,
-            agree(group, n, orders, j.label).tolist(), c.count.tolist(), strict=True):
-        first = labels[0]
+            groups, c.label.tolist(), dists, scores,
+            agree(j.group, len(groups), orders, j.label).tolist(), c.count.tolist(),
+            strict=True):
         out.append(ItemVerdict(
-            item_id=first.item_id, judge=first.judge, label=names[code],
+            item_id=labels[0].item_id, judge=labels[0].judge, label=names[code],
             probs=probs if code >= 0 else None, score=score,
             consistent=None if consistent < 0 else bool(consistent), orders=count,
             errors=() if count == len(labels) else
@@ -290,16 +280,10 @@ def panel(verdicts: Iterable[ItemVerdict], *, how: str = "mean",
     for v in verdicts:
         groups.setdefault(v.item_id, []).append(v)
     items = sorted(groups)
-    rows = [v for item in items for v in groups[item]]
-    group = np.repeat(np.arange(len(items)), [len(groups[item]) for item in items])
-    j = judgments(rows, group, tie_margin if how == "mean" else 0.0)
-    c = combine(j, len(items), tie_margin=tie_margin if how == "mean" else 0.0,
-                majority=how == "majority")
-    scores = _mean_scores(group, len(items), [v.score if v.label is not None else None
-                                              for v in rows])
+    j, c, dists, scores = _combined([groups[item] for item in items],
+                                    tie_margin if how == "mean" else 0.0, how == "majority")
     out = []
-    for item_id, code, probs, score in zip(items, c.label.tolist(), _probs(c, j.space), scores,
-                                           strict=True):
+    for item_id, code, probs, score in zip(items, c.label.tolist(), dists, scores, strict=True):
         vs = groups[item_id]
         members = {v.judge: v.label for v in vs}
         if code < 0:
