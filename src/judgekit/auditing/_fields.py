@@ -37,11 +37,14 @@ class Fields:
         self.gold, self.rows, self.extra, self.extra_rows = gold, rows, extra, extra_rows
         self.n = len(rows)
 
-    def _parts(self, name: str) -> list[tuple[Table, Array, Array]]:
+    def _parts(self, name: str, keys: bool = False) -> list[tuple[Table, Array, Array]]:
         """``(table, its rows, the items they are)`` holding field ``name``.
 
-        The gold row where it has the key, else the suite's item.
+        The gold row where it has the key, else the suite's item. Without suite items and
+        unless ``keys`` (which rows have the key at all), a null value is as good as none.
         """
+        if self.extra is None and not keys:
+            return [(self.gold, self.rows, np.arange(self.n))]
         mine = self.gold.present(name, self.rows)
         parts = [(self.gold, self.rows[mine], np.flatnonzero(mine))]
         if self.extra is not None and self.extra_rows is not None:
@@ -69,7 +72,7 @@ class Fields:
         """Whether one of the first ``head`` items has the key."""
         first = Fields(self.gold, self.rows[:head], self.extra,
                        None if self.extra_rows is None else self.extra_rows[:head])
-        return any(len(items) for _, _, items in first._parts(name))
+        return any(len(items) for _, _, items in first._parts(name, keys=True))
 
     def length(self, name: str) -> Array:
         """Characters of a string value, NaN for anything else."""

@@ -150,7 +150,11 @@ class Table:
         if self.all_keys or not self.has(name):
             return np.full(len(rows), self.has(name))
         out = valid(self.column(name).take(pa.array(rows, pa.int64())))
-        for i in np.flatnonzero(~out):
+        null = np.flatnonzero(~out)
+        quoted = json.dumps(name)
+        if self.origin.fmt == "jsonl" and len(null) and quoted[1:-1] == name:
+            null = null[self.origin.mention(self.index[rows[null]], quoted.encode())]
+        for i in null:  # the name is on the line: a key, or only inside a value?
             out[i] = name in self.raw(int(rows[i]))
         return out
 
