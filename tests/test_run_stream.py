@@ -171,3 +171,25 @@ def test_identical_prompts_are_judged_once(make_suite: MakeSuite, pairwise: Rows
         twins = [lab for lab in store.labels() if lab.item_id == rows[1]["id"]]
     assert len(twins) == 2 and twins[0].key == twins[1].key
     assert twins[0].raw == twins[1].raw and twins[0].label_presented == twins[1].label_presented
+
+
+@pytest.mark.slow
+def test_memory_does_not_grow_with_the_suite(tmp_path: Path, pairwise: Rows) -> None:
+    import json
+    import tracemalloc
+
+    peaks = []
+    for n in (4_500, 22_500):  # both more than one chunk of items
+        folder = tmp_path / f"n{n}"
+        folder.mkdir()
+        (folder / "items.jsonl").write_text(
+            "".join(json.dumps(r) + "\n" for r in pairwise(n)), encoding="utf-8")
+        (folder / "s.yaml").write_text("rubric: core/preference\nconstitution: core/hhh\n"
+                                       "prompt: core/pairwise\nitems: items.jsonl\n",
+                                       encoding="utf-8")
+        suite = load_suite(str(folder / "s.yaml"))
+        tracemalloc.start()
+        run_suite(suite, [FakeBackend()], folder / "run")
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert peaks[1] < 1.3 * peaks[0] + 2**20, f"peak traced memory grew: {peaks}"
