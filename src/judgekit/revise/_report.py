@@ -14,7 +14,6 @@ from dataclasses import asdict
 from typing import Any
 
 import numpy as np
-from statsmodels.stats.proportion import proportion_confint
 
 from judgekit.revise._attempt import STATUSES, Attempt, ReviseResult
 from judgekit.revise._suite import attempt_id
@@ -142,6 +141,8 @@ def _rate(k: int, n: int) -> float | None:
 def _wilson(k: int, n: int) -> list[float] | None:
     if not n:
         return None
+    from statsmodels.stats.proportion import proportion_confint  # heavy: only when reporting
+
     lo, hi = proportion_confint(k, n, alpha=0.05, method="wilson")
     return [float(lo), float(hi)]
 
