@@ -9,6 +9,7 @@ column by column (pyarrow, numpy): a million labels take seconds.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -69,11 +70,36 @@ def audit_rows(rows: LabelRows, gold: str | os.PathLike[str] | None,
     report.data["disagreements"] = disagreements(
         data, rows, judge=inputs["labels"]["judge"], label_map=opts.label_map,
         limit=opts.max_disagreements)
+    robustness = _robustness(rows.run)
+    if robustness is not None:
+        report.data["bias"]["robustness"] = robustness
     no_error = opts.no_error or _suite_no_error(rows.run, opts.gold_root)
     if no_error is not None and no_error in data.space:
         report.data["steps"] = steps_section(data, no_error, Bootstrap(opts.replicates,
                                                                        opts.seed))
     return report
+
+
+PROBE_FILES = ("probe/probe.json", "probe.json")
+"""Where ``judgekit probe --out RUN/probe`` (or ``--out RUN``) leaves its report in a run."""
+
+
+def _robustness(run: Run | None) -> dict[str, Any] | None:
+    """The flip rates of a ``judgekit probe`` of this run, copied from its ``probe.json``."""
+    if run is None:
+        return None
+    path = next((run.path / p for p in PROBE_FILES if (run.path / p).is_file()), None)
+    if path is None:
+        return None
+    try:
+        probe = json.loads(path.read_text(encoding="utf-8"))
+        rates = {kind: {"value": p["flip_rate"], "ci": p["ci"], "n": p["n"], "flips": p["flips"]}
+                 for kind, p in probe["perturbations"].items()}
+        head = probe["probe"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        return {"available": False, "reason": f"{path} is not a readable probe.json ({exc})"}
+    return {"available": True, "source": str(path), "judge": head.get("judge"),
+            "sample": head.get("sample"), "seed": head.get("seed"), "flip_rate": rates}
 
 
 def steps_section(data: AuditData, no_error: str, boot: Bootstrap) -> dict[str, Any] | None:

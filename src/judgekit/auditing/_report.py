@@ -10,6 +10,7 @@ removed. Missing data never fails an audit: a section that cannot be computed sa
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,10 +55,11 @@ class AuditReport:
         """The report as indented JSON."""
         return json.dumps(self.data, indent=2, ensure_ascii=False, allow_nan=False)
 
-    def write(self, out: Path) -> dict[str, Path]:
+    def write(self, out: str | os.PathLike[str]) -> dict[str, Path]:
         """Write ``report.json`` and ``report.html`` into ``out``; return their paths."""
         from judgekit.auditing._html import render_html
 
+        out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         paths = {"json": out / "report.json", "html": out / "report.html"}
         paths["json"].write_text(self.to_json() + "\n", encoding="utf-8")
