@@ -3,6 +3,7 @@ naming the path, exit 1 or 2, never a traceback, nothing half-written."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -22,6 +23,12 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> Path:
     proc = subprocess.run([*JUDGEKIT, "run", "core/sample", "--judge", "fake", "--out",
                            str(root / "run")], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+    from judgekit import load_suite
+
+    suite = load_suite("core/sample")  # its own gold, as a gold file
+    (root / "gold.jsonl").write_text("".join(
+        json.dumps({"id": i, "human_label": g}) + "\n" for i, g in suite.gold.items()),
+        encoding="utf-8")
     return root
 
 
@@ -55,6 +62,18 @@ CASES = {
     "audit --gold": ["audit", "{run}", "--gold", "{bad}/gold.jsonl", "--out", "{tmp}/a2"],
     "audit --out": ["audit", "{run}", "--out", "{bad}/report"],
     "new-domain --dir": ["new-domain", "zz", "--dir", "{bad}/pkg"],
+    "qualify labels": ["qualify", "{bad}/labels.jsonl", "--gold", "{gold}", "--min-agreement",
+                       "0.5"],
+    "qualify --gold": ["qualify", "{run}", "--gold", "{bad}/gold.jsonl", "--min-agreement",
+                       "0.5"],
+    "escalate --out": ["escalate", "{run}", "--gold", "{gold}", "--out", "{bad}/trust"],
+    "merge-experts folder": ["merge-experts", "{bad}", "--answers", "{gold}"],
+    "estimate --gold": ["estimate", "{run}", "--gold", "{bad}/gold.jsonl"],
+    "revise --out": ["revise", "core/revise-sample", "--judge", "fake", "--out", "{bad}/rev"],
+    "revise-report folder": ["revise-report", "{bad}"],
+    "probe --out": ["probe", "{run}", "--judge", "fake", "--sample", "3", "--out", "{bad}/p"],
+    "probe run": ["probe", "{bad}", "--judge", "fake", "--out", "{tmp}/p2"],
+    "gold fetch --mirror": ["gold", "fetch", "llmbar", "--mirror", "{bad}"],
 }
 KINDS = ("file", "missing", "readonly")
 # an output path that names an existing thing of the wrong kind
@@ -66,7 +85,8 @@ WRONG_KIND = {
 
 
 def fill(args: list[str], place: Path, bad: Path, tmp: Path) -> list[str]:
-    return [a.format(bad=bad, file=place / "afile", run=place / "run", tmp=tmp) for a in args]
+    return [a.format(bad=bad, file=place / "afile", run=place / "run", tmp=tmp,
+                     gold=place / "gold.jsonl") for a in args]
 
 
 @pytest.mark.slow
