@@ -150,6 +150,25 @@ def test_the_label_says_which_sandbox_ran_and_what_it_blocked(
     ex = label.extra["exec"]
     assert ex["sandbox"] == "bwrap" and ex["load"] == "error"
     assert ex["blocked"] == [f"network: connect ('127.0.0.1', {port})"]
+    assert "warning" not in label.extra
+
+
+def test_a_run_without_the_sandbox_says_so_once_in_its_summary(
+        make_suite: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    items = [{"id": f"add{i}", "prompt": "Write add(a, b).",
+              "response": "def add(a, b):\n    return a + b\n",
+              "tests": ["assert add(1, 2) == 3"], "score": 1} for i in range(3)]
+    suite = load_suite(str(make_suite(items, rubric="code/quality", constitution=None,
+                                      prompt="code/review", gold="score",
+                                      checker="code/exec")))
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
+    isolation.cache_clear()
+    try:
+        summary = run_suite(suite, [FakeBackend()], tmp_path / "run")
+    finally:
+        isolation.cache_clear()
+    assert len(summary.warnings) == 1 and "not sandboxed" in summary.warnings[0]
+    assert open_run(tmp_path / "run").manifest["summary"]["warnings"] == summary.warnings
 
 
 def test_without_bubblewrap_the_guard_runs_and_says_it_is_not_contained(

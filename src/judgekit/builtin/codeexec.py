@@ -250,7 +250,7 @@ def exec_checker(fields: Mapping[str, Any], order: str) -> dict[str, Any]:
     Returns:
         ``{"exec": RESULT}`` (pointwise) or ``{"exec": {"A": RESULT, "B": RESULT}}``, where
         RESULT is :func:`run_code_tests`' dict; ``{"exec": {"error": ...}}`` when the item has no
-        tests.
+        tests. Without the sandbox, ``"warning"`` says so (a run summary lists it once).
 
     """
     del order  # results do not depend on the presentation order
@@ -261,8 +261,15 @@ def exec_checker(fields: Mapping[str, Any], order: str) -> dict[str, Any]:
         return {"exec": {"error": "item has no 'tests' (a list of Python snippets)"}}
     limits = ExecLimits().updated(fields.get("exec_limits"))
     snippets = [str(t) for t in tests]
+    facts: dict[str, Any]
     if fields.get("response_a") is not None and fields.get("response_b") is not None:
-        return {"exec": {side: _cached_run(extract_code(str(fields[f"response_{side.lower()}"])),
-                                           snippets, limits)
-                         for side in ("A", "B")}}
-    return {"exec": _cached_run(extract_code(str(fields.get("response", ""))), snippets, limits)}
+        facts = {"exec": {side: _cached_run(extract_code(str(fields[f"response_{side.lower()}"])),
+                                            snippets, limits)
+                          for side in ("A", "B")}}
+    else:
+        facts = {"exec": _cached_run(extract_code(str(fields.get("response", ""))), snippets,
+                                     limits)}
+    warning = isolation().warning
+    if warning is not None:  # the run summary shows it once (judgekit.run.RunSummary.warnings)
+        facts["warning"] = warning
+    return facts

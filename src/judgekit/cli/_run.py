@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any, cast
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from judgekit._errors import JudgekitError
@@ -89,6 +90,8 @@ def run(
     )
     if summary.error_kinds:
         out.print(f"errors by kind: {summary.error_kinds}")
+    for warning in summary.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
 
 
 @app.command()

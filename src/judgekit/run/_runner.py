@@ -64,6 +64,8 @@ class RunSummary:
         errors: Labels stored with an error (transport or unreadable output).
         seconds: Wall time.
         error_kinds: Errors by kind (the part of the message before the first colon).
+        warnings: Distinct warnings checkers attached to labels (``extra["warning"]``), e.g.
+            code that ran without a sandbox.
 
     """
 
@@ -77,9 +79,13 @@ class RunSummary:
     errors: int = 0
     seconds: float = 0.0
     error_kinds: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def count(self, label: Label) -> None:
-        """Count one stored label's error, if it has one."""
+        """Count one stored label's error, if it has one, and keep a new checker warning."""
+        warning = label.extra.get("warning")
+        if isinstance(warning, str) and warning not in self.warnings:
+            self.warnings.append(warning)
         if label.error:
             self.errors += 1
             kind = label.error.split(":")[0]
