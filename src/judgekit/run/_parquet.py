@@ -3,7 +3,8 @@
 Every column has a declared type (a column that is null in the first rows is still a
 ``double`` or a ``string``), so DuckDB, polars and pandas read any export the same way:
 ``probs`` is a struct with one field per label of the run (``probs.A``), ``errors`` a list
-of strings, ``extra`` (checker results, free-form) a JSON string.
+of strings, ``extra`` (checker results, free-form) a JSON string, and a column whose first
+value is a list of chat messages (a multi-turn prompt) a list of ``{role, content}`` structs.
 """
 
 from __future__ import annotations
@@ -38,12 +39,13 @@ def write_parquet(records: Iterable[dict[str, Any]], path: Path, labels: Sequenc
     try:
         while chunk := list(islice(rows, ROWS)):
             if writer is None:
-                schema = _schema(pa, list(chunk[0]), labels)
+                schema = _schema(pa, chunk[0], labels)
                 writer = pq.ParquetWriter(str(path), schema)
             writer.write_table(pa.Table.from_pylist(list(_cells(chunk)), schema=schema))
             written += len(chunk)
         if writer is None:  # nothing to write: an empty file with the labels schema
-            schema = _schema(pa, ["id", "order", "judge", "verdict", "probs"], labels)
+            schema = _schema(pa, dict.fromkeys(["id", "order", "judge", "verdict", "probs"]),
+                             labels)
             writer = pq.ParquetWriter(str(path), schema)
     finally:
         if writer is not None:
@@ -51,8 +53,12 @@ def write_parquet(records: Iterable[dict[str, Any]], path: Path, labels: Sequenc
     return written
 
 
-def _schema(pa: Any, columns: list[str], labels: Sequence[str]) -> Any:
+def _schema(pa: Any, first: dict[str, Any], labels: Sequence[str]) -> Any:
     def kind(name: str) -> Any:
+        value = first[name]
+        if isinstance(value, list) and value and all(isinstance(m, dict) for m in value):
+            keys = list(dict.fromkeys(k for m in value for k in m))  # chat messages
+            return pa.list_(pa.struct([(k, pa.string()) for k in keys]))
         if name == "probs":
             return pa.struct([(lab, pa.float64()) for lab in labels])
         if name in _FLOAT:
@@ -65,7 +71,7 @@ def _schema(pa: Any, columns: list[str], labels: Sequence[str]) -> Any:
             return pa.list_(pa.string())
         return pa.string()
 
-    return pa.schema([(name, kind(name)) for name in columns])
+    return pa.schema([(name, kind(name)) for name in first])
 
 
 def _cells(chunk: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
