@@ -127,3 +127,25 @@ def test_rendered_in_a_real_process(jk: JK) -> None:
     assert proc.stdout.count("order single") == 4
     chat = jk("render", "math/sample-chat", "--item", "area-injection")
     assert chat.returncode == 0 and chat.stdout.count("</turn>") == 6  # 3 turns x 2 orders
+
+
+def test_multi_turn_preference_exports_keep_the_history(tmp_path: Path) -> None:
+    from judgekit import export, load_suite, run_suite
+    from judgekit.backends import FakeBackend
+
+    suite = load_suite("math/sample-chat")
+    run_suite(suite, FakeBackend(3), tmp_path / "chat")
+    dpo, reward = tmp_path / "dpo.jsonl", tmp_path / "reward.jsonl"
+    assert export(tmp_path / "chat", dpo, "dpo").written > 0
+    export(tmp_path / "chat", reward, "reward")
+    by_id = {it.id: it.fields for it in suite.items}
+    for line in dpo.read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        history = by_id[rec["id"]]["conversation"]
+        assert [m["content"] for m in rec["prompt"]] == [m["content"] for m in history]
+        assert rec["prompt"][-1]["role"] == "user"
+        assert [m["role"] for m in rec["chosen"]] == ["assistant"] == \
+            [m["role"] for m in rec["rejected"]]
+        assert rec["chosen"][0]["content"] != rec["rejected"][0]["content"]
+    for line in reward.read_text(encoding="utf-8").splitlines():
+        assert isinstance(json.loads(line)["prompt"], list)

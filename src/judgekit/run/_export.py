@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from judgekit._errors import RunError
+from judgekit.content._turns import trl_prompt, trl_reply
 from judgekit.run._aggregate import ItemVerdict, item_verdicts, panel
 from judgekit.run._parquet import write_parquet
 from judgekit.run._rundir import Run, open_run
@@ -45,6 +46,8 @@ from judgekit.run._rundir import Run, open_run
 ExportFormat = Literal["labels", "items", "dpo", "reward"]
 FileFormat = Literal["jsonl", "parquet"]
 FORMATS: tuple[str, ...] = ("labels", "items", "dpo", "reward")
+Prompt = str | list[dict[str, str]]
+"""A record's prompt: its text, or a multi-turn item's messages (TRL's conversational form)."""
 
 
 @dataclass(frozen=True)
@@ -230,7 +233,7 @@ def _preferences(run: Run, format: str, opts: ExportOptions,
             if opts.consistent_only and v.consistent is not True:
                 stats.dropped["inconsistent"] += 1
                 continue
-            prompt = str(fields[cols["prompt"]])
+            prompt = trl_prompt(fields, cols["prompt"])  # multi-turn: the message list
             texts = {"A": str(fields[cols["response_a"]]), "B": str(fields[cols["response_b"]])}
             if texts["A"].strip() == texts["B"].strip():
                 stats.dropped["identical_responses"] += 1
@@ -246,7 +249,7 @@ def _preferences(run: Run, format: str, opts: ExportOptions,
     return generate()
 
 
-def _reward(v: ItemVerdict, prompt: str, texts: dict[str, str], opts: ExportOptions,
+def _reward(v: ItemVerdict, prompt: Prompt, texts: dict[str, str], opts: ExportOptions,
             stats: ExportStats) -> dict[str, Any] | None:
     p = p_a_better(dict(v.probs)) if v.probs is not None else (
         {"A": 1.0, "B": 0.0}.get(str(v.label), 0.5))
@@ -257,7 +260,7 @@ def _reward(v: ItemVerdict, prompt: str, texts: dict[str, str], opts: ExportOpti
             "p_a_better": p, "label": v.label}
 
 
-def _dpo(v: ItemVerdict, prompt: str, texts: dict[str, str], opts: ExportOptions,
+def _dpo(v: ItemVerdict, prompt: Prompt, texts: dict[str, str], opts: ExportOptions,
          stats: ExportStats) -> dict[str, Any] | None:
     if v.label not in ("A", "B"):
         stats.dropped["tie"] += 1
@@ -267,6 +270,7 @@ def _dpo(v: ItemVerdict, prompt: str, texts: dict[str, str], opts: ExportOptions
         stats.dropped["low_confidence"] += 1
         return None
     loser = "B" if v.label == "A" else "A"
-    return {"prompt": prompt, "chosen": texts[v.label], "rejected": texts[loser],
+    return {"prompt": prompt, "chosen": trl_reply(prompt, texts[v.label]),
+            "rejected": trl_reply(prompt, texts[loser]),
             "chosen_label": v.label, "confidence": confidence}
 
