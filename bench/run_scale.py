@@ -94,7 +94,8 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; load average before: "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'items':>10} {'judgments':>10} {'run s':>8} {'judg/s':>8} {'/cpu-s':>8} "
-          f"{'run RSS':>9} {'resume s':>9} {'resume RSS':>10} {'B/judgment':>10}  load")
+          f"{'run RSS':>9} {'resume s':>9} {'(cpu s)':>8} {'resume RSS':>10} {'B/judgment':>10}"
+          "  load")
     for n in args.sizes:
         folder = work / f"n{n}"
         shutil.rmtree(folder, ignore_errors=True)
@@ -112,6 +113,7 @@ def main() -> None:
               f"{first['requests'] / first['seconds']:>8,.0f} "
               f"{first['requests'] / first['cpu']:>8,.0f} "
               f"{first['peak_rss'] / 2**20:>7.0f}MB {again['seconds']:>9.1f} "
+              f"{again['cpu']:>8.1f} "
               f"{again['peak_rss'] / 2**20:>8.0f}MB {size:>10.0f}  "
               f"{os.getloadavg()[0]:.2f}", flush=True)
         shutil.rmtree(folder, ignore_errors=True)
