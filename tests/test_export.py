@@ -119,13 +119,6 @@ def test_parquet_is_what_pandas_reads(run_dir: Path, tmp_path: Path) -> None:
     assert set(frame["order"]) == {"AB", "BA"}
 
 
-def test_parquet_needs_a_file(run_dir: Path) -> None:
-    with pytest.raises(RunError, match="Parquet is written to a file"):
-        export(run_dir, "-", file_format="parquet")
-    with pytest.raises(RunError, match="Parquet is written to a file"):
-        export(run_dir, io.StringIO(), file_format="parquet")
-
-
 def test_cli_export_parquet(run_dir: Path, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 

@@ -13,8 +13,8 @@ Formats:
   win for each side), a soft label for Bradley-Terry reward-model training; the same
   ``consistent_only`` and ``min_confidence`` filters apply (confidence = max(p, 1 - p)).
 
-Any format is written as JSON lines, or as Parquet when the file name ends in ``.parquet``
-(or ``file_format="parquet"``): the name already says what the file is, as it does for
+Any format is written as JSON lines, or as Parquet when the file name ends in ``.parquet``:
+the name already says what the file is, as it does for
 DuckDB's ``COPY ... TO`` and pandas' writers, so no second flag can contradict it. Parquet
 is streamed in row groups of 65,536 records with a fixed schema (:mod:`._parquet`), so
 DuckDB, polars and pandas read a run of any size. Labels are streamed from the store.
@@ -44,7 +44,6 @@ from judgekit.run._parquet import write_parquet
 from judgekit.run._rundir import Run, open_run
 
 ExportFormat = Literal["labels", "items", "dpo", "reward"]
-FileFormat = Literal["jsonl", "parquet"]
 FORMATS: tuple[str, ...] = ("labels", "items", "dpo", "reward")
 Prompt = str | list[dict[str, str]]
 """A record's prompt: its text, or a multi-turn item's messages (TRL's conversational form)."""
@@ -96,26 +95,24 @@ class ExportStats:
 def export(run: Run | str | os.PathLike[str], out: str | os.PathLike[str] | IO[str],
            format: ExportFormat = "labels", *, tie_margin: float = 0.0,
            min_confidence: float = 0.0, consistent_only: bool = False,
-           judge: str | None = None, gold_root: Path | None = None,
-           file_format: FileFormat | None = None) -> ExportStats:
+           judge: str | None = None, gold_root: Path | None = None) -> ExportStats:
     """Write a run's records as JSON lines or Parquet (see the module docstring).
 
     Args:
         run: The run (or its directory).
-        out: A file path (written atomically: complete or absent), ``-`` for standard
-            output, or an open text stream.
+        out: A file path (written atomically: complete or absent; Parquet when it ends in
+            ``.parquet``, else JSON lines), ``-`` for standard output, or an open text
+            stream.
         format: ``labels``, ``items``, ``dpo`` or ``reward``.
         tie_margin: See :class:`ExportOptions`.
         min_confidence: See :class:`ExportOptions`.
         consistent_only: See :class:`ExportOptions`.
         judge: See :class:`ExportOptions`.
         gold_root: See :class:`ExportOptions`.
-        file_format: ``jsonl`` or ``parquet`` (default: ``parquet`` for a path ending in
-            ``.parquet``, else ``jsonl``).
 
     Raises:
-        RunError: Not a run, an unknown judge, ``out`` cannot be written (Parquet needs a
-            file path), or (dpo/reward) not pairwise or changed items.
+        RunError: Not a run, an unknown judge, ``out`` cannot be written, or (dpo/reward)
+            not pairwise or changed items.
         ValueError: An unknown format.
 
     """
@@ -123,10 +120,7 @@ def export(run: Run | str | os.PathLike[str], out: str | os.PathLike[str] | IO[s
     stats = ExportStats(format)
     run = run if isinstance(run, Run) else open_run(run)
     named = isinstance(out, (str, os.PathLike)) and str(out) != "-"
-    parquet = (file_format or ("parquet" if named and str(out).lower().endswith(".parquet")
-                               else "jsonl")) == "parquet"
-    if parquet and not named:
-        raise RunError("Parquet is written to a file, not a stream: give -o NAME.parquet")
+    parquet = named and str(out).lower().endswith(".parquet")
     lines = records(run, format, options, stats)
     if not isinstance(out, (str, os.PathLike)):
         _write(lines, out, stats)
