@@ -26,3 +26,13 @@ def test_the_example_runs_and_prints_what_the_page_shows(tmp_path: Path) -> None
     assert (run / "manifest.json").is_file() and (run / "audit" / "report.html").is_file()
     pairs = (run / "dpo.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(pairs) == 5
+
+
+def test_the_readme_example_runs(tmp_path: Path) -> None:
+    readme = DOC.parents[1] / "README.md"
+    (example,) = re.findall(r"```python\n(.*?)```", readme.read_text(encoding="utf-8"), re.S)
+    proc = subprocess.run([sys.executable, "-c", example], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "runs/demo/audit/report.json").is_file()
+    assert (tmp_path / "runs/demo/dpo.jsonl").is_file()
