@@ -19,6 +19,12 @@ fake_models = pytest.importorskip("langchain_core.language_models.fake_chat_mode
 PAIR = Sampling(mode="verdict", labels=("A", "B", "tie"))
 
 
+def distinct_requests(suite: Any, model: str) -> int:
+    """Requests with distinct cache keys (identical ones are sent to the model once)."""
+    return len({r.cache_key(model) for it in suite.items for r in suite.renderer.requests(it)})
+
+
+
 def _req(i: int) -> Request:
     return Request(f"i{i}", "AB", (Message("system", "Judge."), Message("user", f"item {i}")),
                    PAIR)
@@ -81,7 +87,8 @@ def test_chat_openai_against_the_real_server(vllm_server: Any, pandalm_suite: Pa
     assert backend.logprobs is True and backend.model == "langchain:openai:smollm2"
     suite = load_suite(str(pandalm_suite), gold_root=gold_root, limit=3)
     summary = run_suite(suite, [backend], tmp_path / "run")
-    assert summary.errors == 0 and summary.judged == 6
+    assert summary.errors == 0 and summary.judged + summary.cached == 6
+    assert summary.judged == distinct_requests(suite, backend.model)
     with Store(tmp_path / "run" / "labels.sqlite") as store:
         for lab in store.labels():
             assert lab.label in {"A", "B", "tie"}
