@@ -72,7 +72,9 @@ def test_wheel_contains_the_builtin_content(wheel: Path, repo: Path) -> None:
                 assert f"judgekit/_content/{rel}" in names, rel
     assert "judgekit/__init__.py" in names and "judgekit/backends/fake.py" in names
     assert "core = judgekit.builtin:core" in entry_points
-    assert "judgekit = judgekit.cli._main:main" in entry_points
+    assert "judgekit = judgekit.cli:main" in entry_points
+    assert "judgekit/auditing/_templates/report.html.j2" in names  # package data moved along
+    assert any(n.startswith("judgekit/content/_templates/scaffold/") for n in names)
     assert not any(n.startswith(("tests/", "examples/", "bench/")) for n in names)
 
 
