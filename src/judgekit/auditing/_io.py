@@ -13,10 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from judgekit.auditing._columns import norm_label
 from judgekit.auditing._options import LabelColumns
 
-__all__ = ["ItemLabel", "JudgeLabels", "LabelColumns", "norm_label", "read_labels"]
+__all__ = ["ItemLabel", "JudgeLabels", "read_labels"]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from judgekit.auditing._io import LabelColumns
+from judgekit.auditing._options import LabelColumns
 from judgekit.trust._inputs import GoldSource, LabelSource
 
 KW = inspect.Parameter.KEYWORD_ONLY

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from judgekit._errors import ContentError
-from judgekit.auditing._io import norm_label
+from judgekit.auditing._columns import norm_label
 from judgekit.content._files import read_rows
 
 
