@@ -127,6 +127,32 @@ class QualificationGate(_Strict):
     """Use only the first N gold items."""
 
 
+class HiddenGold(_Strict):
+    """Gold items mixed into a production run, unseen by the judge, to watch it live."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
+                              populate_by_name=True)
+
+    gold_set: str = Field(alias="set")
+    """Gold items file (written ``set:``), like ``items:`` (relative to the suite, or
+    ``gold:SET/FILE``); same columns as the suite's items, gold in the suite's ``gold:``."""
+    rate: float = Field(gt=0, le=0.5)
+    """Share of the run's items that are hidden gold (e.g. 0.05: one in twenty)."""
+    min_agreement: float | None = Field(default=None, gt=0, lt=1)
+    """The gate (default: the ``qualification:`` gate's ``min_agreement``)."""
+    confidence: float = Field(default=0.95, gt=0, lt=1)
+    """Confidence of the agreement bound."""
+    min_count: int = Field(default=50, gt=0)
+    """Hidden items a judge must have labeled before the bound can stop the run."""
+    stop_when: Literal["unproven", "refuted"] = "unproven"
+    """``unproven``: stop when the lower bound is below the gate (the judge must keep proving
+    it); ``refuted``: stop only when the upper bound is below it (proven worse)."""
+    limit: int | None = Field(default=None, gt=0)
+    """Use only the first N gold items."""
+    seed: int = 0
+    """Seed of the order the gold items are mixed in."""
+
+
 Role = Literal["system", "user", "assistant"]
 """The role of one message of a conversation."""
 
@@ -227,6 +253,9 @@ class Suite(_Strict):
     qualification: QualificationGate | None = None
     """Gate judges on gold first: ``judgekit run`` labels these items, scores each judge, and
     refuses the run when one fails (``--skip-qualification`` runs anyway)."""
+    hidden_gold: HiddenGold | None = None
+    """Gold items mixed into the run at ``rate``, rendered like the rest and never exported;
+    the run shows live agreement and stops when the judge's bound falls below the gate."""
     checker: str | None = None
     """Hook run on every label before it is stored, named ``domain/name`` (or ``name`` in
     this suite's domain) in a domain's ``parsers``; its dict goes into ``Label.extra`` (e.g.

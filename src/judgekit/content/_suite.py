@@ -19,6 +19,7 @@ from judgekit._types import Item, Mode, Sampling
 from judgekit.content._checkers import resolve_checker
 from judgekit.content._domains import KINDS, Domain, get_domain, resolve
 from judgekit.content._files import load_model
+from judgekit.content._hidden import HiddenSet, load_hidden
 from judgekit.content._items import LazyMapping
 from judgekit.content._render import Renderer, compile_prompt, environment, template_files
 from judgekit.content._schema import Constitution, Rubric, Suite
@@ -49,6 +50,7 @@ class LoadedSuite:
         gold: Gold label per item id (mapped into the label space), where the items carry it.
         annotators: Individual annotators' labels per item id, where given.
         sources: Every file the suite depends on -> sha256 (for the run manifest).
+        hidden: Its hidden gold, loaded (``hidden_gold:``), or None.
 
     """
 
@@ -63,6 +65,7 @@ class LoadedSuite:
     gold: Mapping[str, str] = field(default_factory=dict)
     annotators: Mapping[str, list[str]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    hidden: HiddenSet | None = None
 
 
 def find_suite(ref: str) -> tuple[Domain, Path]:
@@ -155,12 +158,18 @@ def load_suite(ref: str, *, gold_root: Path | None = None, mode: Mode | None = N
     sources[str(local.resolve()) if local else spec.items] = items.describe()["sha256"]
     gold: Mapping[str, str] = LazyMapping(lambda: gold_of.collect(items)[0])
     annotators: Mapping[str, list[str]] = LazyMapping(lambda: gold_of.collect(items)[1])
+    hidden = None
+    if spec.hidden_gold is not None:
+        hidden_path = items_file(spec.hidden_gold.gold_set, path, domain, gold_root)
+        hidden = load_hidden(spec, path, hidden_path, lambda it: gold_of.item(it)[0])
+        sources[str(hidden.path)] = hidden.sha256
     resolved = path.resolve()
     return LoadedSuite(
         ref=f"{domain.name}/{path.stem}" if resolved.parent == domain.suites.resolve()
         else str(path),
         path=resolved, spec=spec, domain=domain, rubric=rubric, constitution=constitution,
         renderer=renderer, items=items, gold=gold, annotators=annotators, sources=sources,
+        hidden=hidden,
     )
 
 

@@ -115,11 +115,18 @@ class Run:
         """Open the label store (close it, or use it as a context manager)."""
         return Store(self.path / LABELS_FILE)
 
-    def labels(self, judge: str | None = None) -> list[Label]:
-        """Stored labels (of one judge, or all), ordered by item, order and judge."""
+    def labels(self, judge: str | None = None, *, hidden: bool = False) -> list[Label]:
+        """Stored labels (of one judge, or all), ordered by item, order and judge.
+
+        Args:
+            judge: One judge's labels only.
+            hidden: The labels of the hidden gold items mixed into the run instead of the
+                run's own (which never include them).
+
+        """
         self._require()
         with self.store() as store:
-            return list(store.labels(judge))
+            return list(store.labels(judge, hidden=hidden))
 
     def judges(self) -> list[str]:
         """Judges that have labels in this run."""

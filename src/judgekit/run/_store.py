@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from judgekit._types import Completion, Label
+from judgekit.content._hidden import HIDDEN_PREFIX
 from judgekit.run._codec import (
     ORDER_CODE,
     ORDERS,
@@ -181,13 +182,25 @@ class Store:
             self._load_names()  # ids given inside the failed transaction are gone
             raise
 
-    def labels(self, judge: str | None = None) -> Iterator[Label]:
-        """Stored labels (of one judge, or all), ordered by item, order, judge; streamed."""
-        where, args = "", tuple[int, ...]()
+    def labels(self, judge: str | None = None, *,
+               hidden: bool | None = None) -> Iterator[Label]:
+        """Stored labels (of one judge, or all), ordered by item, order, judge; streamed.
+
+        Args:
+            judge: One judge's labels only.
+            hidden: True: only hidden gold items' labels; False: none of them; None: all.
+
+        """
+        terms: list[str] = []
+        args: tuple[object, ...] = ()
         if judge is not None:
             if judge not in self._judges:
                 return
-            where, args = " WHERE l.judge = ?", (self._judges[judge],)
+            terms, args = ["l.judge = ?"], (self._judges[judge],)
+        if hidden is not None:  # a range of the primary key: the prefix's ids sort together
+            terms.append(("" if hidden else "NOT ") + "(l.item_id >= ? AND l.item_id < ?)")
+            args += (HIDDEN_PREFIX, HIDDEN_PREFIX[:-1] + chr(ord(HIDDEN_PREFIX[-1]) + 1))
+        where = " WHERE " + " AND ".join(terms) if terms else ""
         rows = self._db.execute(
             f"SELECT {_LABEL_COLUMNS} FROM labels l LEFT JOIN completions c ON l.raw IS NULL "
             f"AND c.key = l.key{where} ORDER BY l.item_id, l.ord, l.judge", args)
