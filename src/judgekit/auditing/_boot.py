@@ -1,14 +1,25 @@
-"""Vectorized bootstrap over items: replicate counts of distinct item patterns.
+"""Bootstrap over items, drawn as a multinomial over each statistic's table of distinct rows.
 
-A bootstrap replicate draws n items with replacement. Every audit statistic here depends on the
-items only through the *sum* of small per-item integer feature vectors (a confusion-matrix
-cell, the counts behind an agreement rate, one item's vote counts...). Such a replicate depends
-only on how many times each distinct feature row was drawn, and those counts follow exactly
-Multinomial(n, observed row frequencies). So B replicates cost one ``B x P`` multinomial draw
-(P = distinct rows, typically < 100) and one ``(B x P) @ (P x F)`` product, instead of a ``B x n``
-index matrix: the same distribution as resampling items by index, at a cost independent of n.
-:func:`index_sums` builds the same sums from an explicit index matrix (used by the tests to
-check the two agree, and that the vectorized formulas equal the reference libraries).
+Two paths, one distribution. Resampling n items with replacement from a sample is drawing n
+times from the sample's empirical distribution, so the number of times each distinct value
+(row) is drawn follows exactly Multinomial(n, observed row frequencies). Every discrete audit
+statistic depends on the items only through the *sum* of small per-item integer feature rows
+(:class:`Patterns`): the gold-by-judge contingency table of a slice (one-hot cells: agreement,
+Cohen's kappa weighted or not, Krippendorff's alpha, macro F1, the confusion matrix, and the
+rank correlations with ties, which are functions of the table), an item's vote counts (Fleiss'
+kappa, pairwise agreement), its leave-one-out counts (the human ceiling) or its bias counts. So
+
+- ``method="table"`` (the default) draws one ``(B, P)`` multinomial count array over the P
+  distinct rows and multiplies it by the ``(P, F)`` rows: O(P x B) time and memory, independent
+  of n (P is at most K*K for a contingency table);
+- ``method="items"`` resamples items by index (``B x n`` draws, in chunks of replicates),
+  the textbook bootstrap, kept as the item-level check of the first (the tests and
+  ``bench/audit_scale.py`` compare the two) and for any statistic that is not a sum of rows.
+
+The calibration figures (ECE, Brier) read continuous probabilities; they take the table path
+over confidences and Brier terms rounded to 0.001 (:mod:`judgekit.auditing._calib` says why
+that moves them by at most 0.001). :func:`index_sums` gives the same sums from an explicit
+index matrix.
 """
 
 from __future__ import annotations
@@ -23,6 +34,11 @@ Array = NDArray[Any]
 
 CONFIDENCE = 0.95
 """Two-sided level of every bootstrap interval (percentile method)."""
+
+CHUNK = 1 << 22
+"""Item-level path: index draws held at once (replicates x items), to bound memory."""
+
+METHODS = ("table", "items")
 
 
 @dataclass(frozen=True)
@@ -50,7 +66,7 @@ class Patterns:
 
 
 def patterns(features: Array) -> Patterns:
-    """Group ``(n, F)`` non-negative integer features into distinct rows with counts."""
+    """Group ``(n, F)`` integer features into distinct rows with counts (rows sorted)."""
     f = np.asarray(features, dtype=np.int64)
     if f.ndim == 1:
         f = f[:, None]
@@ -58,33 +74,45 @@ def patterns(features: Array) -> Patterns:
         return Patterns(np.zeros((0, f.shape[1]), dtype=np.int64), np.zeros(0, dtype=np.int64))
     lo = f.min(axis=0)
     span = f.max(axis=0) - lo + 1
-    if float(np.prod(span.astype(float))) < 2.0**62:
-        mult = np.cumprod(np.concatenate(([1], span[:-1]))).astype(np.int64)
-        keys = (f - lo) @ mult
-        _, first, counts = np.unique(keys, return_index=True, return_counts=True)
-        return Patterns(f[first], counts.astype(np.int64))
-    rows, counts = np.unique(f, axis=0, return_counts=True)
-    return Patterns(rows, counts.astype(np.int64))
+    size = float(np.prod(span.astype(float)))
+    if size >= 2.0**62:
+        rows, counts = np.unique(f, axis=0, return_counts=True)
+        return Patterns(rows, counts.astype(np.int64))
+    mult = np.cumprod(np.concatenate(([1], span[:-1]))).astype(np.int64)
+    keys = (f - lo) @ mult
+    if size <= max(4 * len(f), 1 << 16):  # a small key space: count in one linear pass
+        counts = np.bincount(keys, minlength=int(size))
+        at = np.flatnonzero(counts)
+        rows = lo + (at[:, None] // mult) % span
+        return Patterns(rows.astype(np.int64), counts[at].astype(np.int64))
+    uniq, counts = np.unique(keys, return_counts=True)
+    return Patterns(lo + (uniq[:, None] // mult) % span, counts.astype(np.int64))
 
 
 class Bootstrap:
-    """Percentile bootstrap over items, vectorized through :func:`patterns`.
+    """Percentile bootstrap over items (see the module docstring for the two paths).
 
     Args:
         replicates: Number of bootstrap replicates B (0 turns intervals off).
         seed: Seed of the random generator; the same seed gives the same intervals.
+        method: ``table`` (multinomial over distinct rows) or ``items`` (index resampling).
 
     """
 
-    def __init__(self, replicates: int = 1000, seed: int = 0) -> None:
+    def __init__(self, replicates: int = 1000, seed: int = 0, method: str = "table") -> None:
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, not {method!r}")
         self.replicates = replicates
         self.seed = seed
+        self.method = method
 
     def sums(self, pat: Patterns, salt: int = 0) -> Array:
         """``(B, F)`` feature sums of B resamples of the items (empty when B is 0)."""
         if self.replicates <= 0 or pat.n == 0:
             return np.zeros((0, pat.rows.shape[1]))
         rng = np.random.default_rng([self.seed, salt])
+        if self.method == "items":
+            return _item_sums(pat, self.replicates, rng)
         draws = rng.multinomial(pat.n, pat.counts / pat.n, size=self.replicates)
         out: Array = draws @ pat.rows
         return out
@@ -102,6 +130,20 @@ class Bootstrap:
         tail = (1 - CONFIDENCE) / 2 * 100
         lo, hi = np.percentile(vals, [tail, 100 - tail])
         return float(lo), float(hi)
+
+
+def _item_sums(pat: Patterns, replicates: int, rng: np.random.Generator) -> Array:
+    """Feature sums of ``replicates`` resamples of the n items by index (the item path)."""
+    n, p = pat.n, len(pat.rows)
+    row_of = np.repeat(np.arange(p), pat.counts)  # item -> its distinct row
+    step = max(1, CHUNK // n)
+    out = np.zeros((replicates, pat.rows.shape[1]), dtype=np.int64)
+    for at in range(0, replicates, step):
+        b = min(step, replicates - at)
+        picked = row_of[rng.integers(0, n, size=(b, n))]
+        picked += (np.arange(b) * p)[:, None]
+        out[at:at + b] = np.bincount(picked.ravel(), minlength=b * p).reshape(b, p) @ pat.rows
+    return out
 
 
 def index_sums(features: Array, index: Array) -> Array:

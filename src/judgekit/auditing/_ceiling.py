@@ -9,32 +9,43 @@ humans as often as a human does. Also: Fleiss' kappa (statsmodels; items with th
 number of annotators), Krippendorff's alpha over all annotators (missing allowed), mean pairwise
 raw agreement, and Cohen's kappa of every pair of annotator positions when each item has the
 same small number of annotators.
+
+All of these are functions of each item's vote counts per category (and, for leave-one-out, the
+judge's label): items are grouped by that row (:func:`units`), every figure is computed from the
+distinct rows weighted by how many items have them, and the bootstrap draws those weights as a
+multinomial (:mod:`judgekit.auditing._boot`). The point estimates reproduce statsmodels
+``fleiss_kappa``, ``krippendorff.alpha`` and sklearn ``cohen_kappa_score`` (the tests check it),
+without importing them.
 """
 
 from __future__ import annotations
 
 import itertools
-import warnings
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from judgekit.auditing import _formulas as F
-from judgekit.auditing._boot import Bootstrap, onehot, patterns
+from judgekit.auditing._boot import Bootstrap, Patterns, patterns
 from judgekit.auditing._join import AuditData
-from judgekit.auditing._stats import stat
+from judgekit.auditing._stats import cell_table, stat
 
 Array = NDArray[Any]
 
 
 def vote_counts(ann: Array, k: int) -> Array:
     """``(n, K)`` votes per category from ``(n, m)`` annotator codes (-1 ignored)."""
-    n, m = ann.shape
-    counts = np.zeros((n, k), dtype=np.int64)
-    for s in range(m):
-        counts += onehot(ann[:, s], k)
-    return counts
+    n = len(ann)
+    ok = ann >= 0
+    flat = (np.arange(n, dtype=np.int64)[:, None] * k + ann)[ok]
+    out: Array = np.bincount(flat, minlength=n * k).reshape(n, k).astype(np.int64)
+    return out
+
+
+def units(ann: Array, judge: Array, k: int) -> Patterns:
+    """Items grouped by their row ``(votes per category..., judge code)``."""
+    return patterns(np.column_stack([vote_counts(ann, k), judge]))
 
 
 def _unique_mode(counts: Array) -> tuple[Array, Array]:
@@ -43,23 +54,21 @@ def _unique_mode(counts: Array) -> tuple[Array, Array]:
     return counts.argmax(axis=1), unique
 
 
-def loo_features(ann: Array, judge: Array, k: int) -> Array:
-    """Per-item leave-one-out counts.
+def loo_features(votes: Array, judge: Array) -> Array:
+    """Leave-one-out counts of items given as ``(P, K)`` votes and judge codes.
 
-    Returns ``(n, 3)``: held-out pairs with a unique majority of the others, annotators agreeing
-    with it, and the judge agreeing with those same majorities.
+    Returns ``(P, 3)``: held-out annotators whose others have a unique majority, those
+    annotators agreeing with it, and the judge agreeing with those same majorities.
     """
-    counts = vote_counts(ann, k)
-    out = np.zeros((len(ann), 3), dtype=np.int64)
-    for s in range(ann.shape[1]):
-        a = ann[:, s]
-        present = a >= 0
-        others = counts - onehot(a, k)
+    out = np.zeros((len(votes), 3), dtype=np.int64)
+    for c in range(votes.shape[1]):
+        others = votes.copy()
+        others[:, c] -= 1
         maj, unique = _unique_mode(others)
-        valid = present & unique & (judge >= 0)
-        out[:, 0] += valid
-        out[:, 1] += valid & (a == maj)
-        out[:, 2] += valid & (judge == maj)
+        held = np.where(unique & (judge >= 0), votes[:, c], 0)  # annotators who said c
+        out[:, 0] += held
+        out[:, 1] += held * (maj == c)
+        out[:, 2] += held * (judge == maj)
     return out
 
 
@@ -71,16 +80,20 @@ def loo_stats(d: AuditData, boot: Bootstrap, mask: Array | None = None,
     ann, judge = d.annotators, d.judge
     if mask is not None:
         ann, judge = ann[mask], judge[mask]
-    feats = loo_features(ann, judge, d.k)
-    feats = feats[feats[:, 0] > 0]
-    if len(feats) == 0:
+    return _loo(units(ann, judge, d.k), d.k, boot, salt)
+
+
+def _loo(u: Patterns, k: int, boot: Bootstrap, salt: int) -> dict[str, Any]:
+    feats = loo_features(u.rows[:, :k], u.rows[:, k])
+    keep = feats[:, 0] > 0
+    pat = Patterns(feats[keep], u.counts[keep])
+    if pat.n == 0:
         return {}
-    pat = patterns(feats)
     tot, reps = pat.total(), boot.sums(pat, salt)
     with np.errstate(divide="ignore", invalid="ignore"):
         h, j = reps[:, 1] / reps[:, 0], reps[:, 2] / reps[:, 0]
     ref = "leave-one-out vs the others' majority (AlpacaEval)"
-    n = len(feats)
+    n = pat.n
     return {"loo_human": stat(tot[1] / tot[0], h, n, ref),
             "loo_judge": stat(tot[2] / tot[0], j, n, ref),
             "loo_judge_minus_human": stat((tot[2] - tot[1]) / tot[0], j - h, n, ref),
@@ -91,89 +104,72 @@ def ceiling(d: AuditData, boot: Bootstrap) -> dict[str, Any]:
     """The ceiling section of the report."""
     if d.annotators is None:
         return {"available": False, "reason": "the gold has no individual annotators' labels"}
-    ann = d.annotators
-    per_item = (ann >= 0).sum(axis=1)
-    multi = per_item >= 2
+    k = d.k
+    every = units(d.annotators, d.judge, k)
+    per_row = every.rows[:, :k].sum(axis=1)
+    multi = per_row >= 2
     if not multi.any():
         return {"available": False, "reason": "no item has two or more annotators"}
+    u = Patterns(every.rows[multi], every.counts[multi])
+    per_row = per_row[multi]
     out: dict[str, Any] = {
         "available": True,
-        "items": int(multi.sum()),
-        "annotators_per_item": {"mean": float(per_item[multi].mean()),
-                                "min": int(per_item[multi].min()),
-                                "max": int(per_item[multi].max())},
+        "items": u.n,
+        "annotators_per_item": {"mean": float(per_row @ u.counts / u.n),
+                                "min": int(per_row.min()), "max": int(per_row.max())},
     }
-    out.update(loo_stats(d, boot, multi, salt=11))
-    out["fleiss_kappa"] = _fleiss(ann[multi], per_item[multi], d.k, boot)
-    out["krippendorff_alpha_humans"] = _alpha_humans(ann[multi], d)
-    out["pairwise_agreement"] = _pairwise_agreement(ann[multi], boot)
-    if len(set(per_item[multi].tolist())) == 1 and ann.shape[1] <= 5:
-        out["pairwise_cohen_kappa"] = _slot_kappas(ann[multi])
+    out.update(_loo(u, k, boot, salt=11))
+    out["fleiss_kappa"] = _fleiss(u, per_row, k, boot)
+    out["krippendorff_alpha_humans"] = _alpha_humans(u, d)
+    out["pairwise_agreement"] = _pairwise_agreement(u, per_row, k, boot)
+    if len(np.unique(per_row)) == 1 and d.annotators.shape[1] <= 5:
+        ann = d.annotators[(d.annotators >= 0).sum(axis=1) >= 2]
+        out["pairwise_cohen_kappa"] = _slot_kappas(ann, k)
     return out
 
 
-def _fleiss(ann: Array, per_item: Array, k: int, boot: Bootstrap) -> dict[str, Any]:
-    from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
-
-    vals, cnt = np.unique(per_item, return_counts=True)
-    m = int(vals[cnt.argmax()])
-    sub = ann[per_item == m]
-    votes = vote_counts(sub, k)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        table, _ = aggregate_raters(np.sort(sub, axis=1)[:, -m:], n_cat=k)
-        value = float(fleiss_kappa(table, method="fleiss"))
-    feats = np.concatenate([votes, (votes**2).sum(axis=1, keepdims=True)], axis=1)
-    pat = patterns(feats)
-    reps = boot.sums(pat, salt=13)
-    n = np.full(len(reps), len(sub), dtype=float)
-    r = F.fleiss_kappa(reps[:, :k].astype(float), reps[:, k].astype(float), n, m)
-    res = stat(value, r, len(sub), "statsmodels fleiss_kappa(aggregate_raters(...))")
+def _fleiss(u: Patterns, per_row: Array, k: int, boot: Bootstrap) -> dict[str, Any]:
+    sizes = np.bincount(per_row, weights=u.counts)
+    m = int(sizes.argmax())  # the most common number of annotators (the smallest on a tie)
+    sub = per_row == m
+    votes = u.rows[sub, :k]
+    pat = Patterns(np.concatenate([votes, (votes**2).sum(axis=1, keepdims=True)], axis=1),
+                   u.counts[sub])
+    tot = pat.total().astype(float)
+    value = F.fleiss_kappa(tot[:k], tot[k], np.asarray(float(pat.n)), m)
+    reps = boot.sums(pat, salt=13).astype(float)
+    n = np.full(len(reps), float(pat.n))
+    r = F.fleiss_kappa(reps[:, :k], reps[:, k], n, m)
+    res = stat(float(value), r, pat.n, "statsmodels fleiss_kappa(aggregate_raters(...))")
     res["raters_per_item"] = m
     return res
 
 
-def _alpha_humans(ann: Array, d: AuditData) -> dict[str, Any]:
-    import krippendorff
-
-    data = np.where(ann >= 0, ann, np.nan).T.astype(float)
+def _alpha_humans(u: Patterns, d: AuditData) -> dict[str, Any]:
     level = "ordinal" if d.scale == "ordinal" else "nominal"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            value = float(krippendorff.alpha(reliability_data=data,
-                                             value_domain=list(range(d.k)),
-                                             level_of_measurement=cast(Any, level)))
-        except ValueError:
-            value = float("nan")
-    return stat(value, None, len(ann), f"krippendorff.alpha(level_of_measurement='{level}'), "
+    o = F.coincidences(u.rows[:, :d.k], u.counts)
+    value = float(F.alpha_from_coincidences(o, level))
+    return stat(value, None, u.n, f"krippendorff.alpha(level_of_measurement='{level}'), "
                 "all annotators; no CI")
 
 
-def _pairwise_agreement(ann: Array, boot: Bootstrap) -> dict[str, Any]:
-    k = int(ann.max()) + 1
-    votes = vote_counts(ann, k)
-    m = (ann >= 0).sum(axis=1)
-    pairs = m * (m - 1) // 2
-    agree = (votes * (votes - 1) // 2).sum(axis=1)
-    feats = np.stack([pairs, agree], axis=1)
-    pat = patterns(feats)
+def _pairwise_agreement(u: Patterns, per_row: Array, k: int, boot: Bootstrap) -> dict[str, Any]:
+    votes = u.rows[:, :k]
+    feats = np.stack([per_row * (per_row - 1) // 2, (votes * (votes - 1) // 2).sum(axis=1)],
+                     axis=1)
+    pat = Patterns(feats, u.counts)
     reps = boot.sums(pat, salt=17)
     tot = pat.total()
     with np.errstate(divide="ignore", invalid="ignore"):
         r = reps[:, 1] / reps[:, 0]
-    return stat(tot[1] / tot[0], r, len(ann),
-                "mean over (item, annotator pair) of equal labels")
+    return stat(tot[1] / tot[0], r, pat.n, "mean over (item, annotator pair) of equal labels")
 
 
-def _slot_kappas(ann: Array) -> list[dict[str, Any]]:
-    from sklearn.metrics import cohen_kappa_score
-
+def _slot_kappas(ann: Array, k: int) -> list[dict[str, Any]]:
+    """Cohen's kappa and raw agreement of each pair of annotator positions (-1 a category)."""
     out = []
     for a, b in itertools.combinations(range(ann.shape[1]), 2):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            kap = float(cohen_kappa_score(ann[:, a], ann[:, b]))
-        out.append({"annotators": [a + 1, b + 1], "cohen_kappa": kap,
-                    "agreement": float(np.mean(ann[:, a] == ann[:, b]))})
+        t = F.tables(cell_table(ann[:, a] + 1, ann[:, b] + 1, k + 1), k + 1)
+        out.append({"annotators": [a + 1, b + 1], "cohen_kappa": float(F.kappa(t)),
+                    "agreement": float(F.agreement(t))})
     return out

@@ -5,8 +5,9 @@ the scale's order) and returns one value per table, so a whole bootstrap (``B x 
 call. They reproduce, on the table of any sample, exactly what the reference libraries return on
 that sample's label arrays (the tests check each against them): sklearn ``cohen_kappa_score``
 (unweighted, linear, quadratic) and ``f1_score(average="macro")``, scipy ``spearmanr``,
-``kendalltau`` (tau-b) and ``pearsonr``, ``krippendorff.alpha`` (two coders), statsmodels
-``fleiss_kappa``. Undefined values (a constant sample) are NaN.
+``kendalltau`` (tau-b) and ``pearsonr``, ``krippendorff.alpha`` (two coders; any number from
+a coincidence matrix), statsmodels ``fleiss_kappa``. Undefined values (a constant sample) are
+NaN.
 """
 
 from __future__ import annotations
@@ -141,10 +142,31 @@ def krippendorff_alpha(t: Array, level: str = "nominal", values: Array | None = 
     ``level``: ``nominal``, ``ordinal`` (distances from the sample's marginals) or ``interval``
     (squared difference of category ``values``).
     """
-    o = t + np.swapaxes(t, -1, -2)  # coincidence matrix: each item is one pairable unit
+    # coincidence matrix: each item is one pairable unit of two values
+    out: Array = alpha_from_coincidences(t + np.swapaxes(t, -1, -2), level, values)
+    return out
+
+
+def coincidences(votes: Array, weights: Array) -> Array:
+    """``(K, K)`` coincidence matrix of units given as ``(P, K)`` value counts, ``weights`` each.
+
+    A unit with m >= 2 values adds ``(n_c n_k - [c = k] n_c) / (m - 1)`` to cell ``(c, k)``;
+    units with fewer values are not pairable and add nothing.
+    """
+    v = np.asarray(votes, dtype=float)
+    m = v.sum(axis=1)
+    w = np.where(m >= 2, np.asarray(weights, dtype=float) / np.maximum(m - 1, 1), 0.0)
+    out: Array = np.einsum("p,pc,pk->ck", w, v, v) - np.diag(w @ v)
+    return out
+
+
+@_quiet
+def alpha_from_coincidences(o: Array, level: str = "nominal",
+                            values: Array | None = None) -> Array:
+    """Krippendorff's alpha from ``(..., K, K)`` coincidence matrices (any number of coders)."""
     nc = o.sum(axis=-1)
     total = nc.sum(axis=-1)
-    k = t.shape[-1]
+    k = o.shape[-1]
     if level == "nominal":
         delta = np.broadcast_to(1.0 - np.eye(k), o.shape)
     elif level == "interval":

@@ -1,9 +1,13 @@
-"""Judge-vs-gold agreement: point estimates from the reference libraries, bootstrap 95% CIs.
+"""Judge-vs-gold agreement from the contingency table: point estimates and bootstrap 95% CIs.
 
-Point estimates come from scikit-learn, scipy and ``krippendorff`` on the label arrays; the
-intervals resample items through :mod:`judgekit.auditing._boot` and evaluate the same statistic on
-every replicate with the vectorized formulas of :mod:`judgekit.auditing._formulas` (which equal the
-libraries on any sample; the tests check it).
+Every statistic here is a function of the gold-by-judge contingency table of the items
+(:func:`cell_table`), so both the point estimate and the bootstrap replicates are computed by
+the vectorized formulas of :mod:`judgekit.auditing._formulas` on tables: the point estimate on
+the sample's exact integer table, the replicates on the ``(B, K, K)`` tables drawn as
+Multinomial(n, cell frequencies) by :class:`~judgekit.auditing._boot.Bootstrap` (the same
+distribution as resampling the items). Each figure's ``reference`` names the library function
+it reproduces (the tests check each against it on real gold, to 1e-9; counts and rates are
+exact): no reference library is imported while auditing.
 
 Statistics by scale:
 
@@ -17,9 +21,7 @@ Statistics by scale:
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,20 +40,19 @@ def stat(value: float | None, reps: Array | None, n: int, reference: str) -> dic
     return {"value": v, "ci": list(ci) if ci else None, "n": int(n), "reference": reference}
 
 
-def _lib(fn: Callable[[], Any]) -> float:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            out = fn()
-        except ValueError:
-            return float("nan")
-    return float(out)
+def cell_table(gold: Array, judge: Array, k: int) -> Array:
+    """``(K*K,)`` item counts of the gold-by-judge table, cell ``gold * K + judge``."""
+    out: Array = np.bincount(gold * k + judge, minlength=k * k).astype(np.int64)
+    return out
 
 
 def cell_patterns(gold: Array, judge: Array, k: int) -> Patterns:
     """Items as one-hot cells of the ``K x K`` gold-by-judge table."""
-    counts = np.bincount(gold * k + judge, minlength=k * k).astype(np.int64)
-    return Patterns(np.eye(k * k, dtype=np.int64), counts)
+    return Patterns(np.eye(k * k, dtype=np.int64), cell_table(gold, judge, k))
+
+
+def _value(x: Array) -> float:
+    return float(np.asarray(x))
 
 
 def agreement_stats(d: AuditData, boot: Bootstrap, mask: Array | None = None,
@@ -60,74 +61,55 @@ def agreement_stats(d: AuditData, boot: Bootstrap, mask: Array | None = None,
 
     ``brief`` keeps the slice set: agreement, kappa, plus the scale's main extra.
     """
-    from scipy import stats as sst
-    from sklearn.metrics import cohen_kappa_score, f1_score
-
     ok = d.judge >= 0
     if mask is not None:
         ok &= mask
-    g, j, k = d.gold[ok], d.judge[ok], d.k
-    n = len(g)
+    k = d.k
+    pat = cell_patterns(d.gold[ok], d.judge[ok], k)
+    n = pat.n
     out: dict[str, Any] = {}
     if n == 0:
         return out
-    pat = cell_patterns(g, j, k)
+    t0 = F.tables(pat.counts, k)
     t = F.tables(boot.sums(pat, salt), k)
-    labels = list(range(k))
-    out["agreement"] = stat(float(np.mean(g == j)), F.agreement(t), n, "numpy mean(judge == gold)")
-    out["cohen_kappa"] = stat(_lib(lambda: cohen_kappa_score(g, j, labels=labels)),
-                              F.kappa(t), n, "sklearn.metrics.cohen_kappa_score")
+
+    def put(name: str, fn: Any, ref: str, *args: Any) -> None:
+        out[name] = stat(_value(fn(t0, *args)), fn(t, *args), n, ref)
+
+    put("agreement", F.agreement, "numpy mean(judge == gold)")
+    put("cohen_kappa", F.kappa, "sklearn.metrics.cohen_kappa_score")
     if d.scale == "pairwise" and k >= 3:
-        keep = (g < 2) & (j < 2)
-        out["agreement_no_ties"] = stat(float(np.mean(g[keep] == j[keep])) if keep.any()
-                                        else None, F.agreement(t[..., :2, :2]), int(keep.sum()),
+        kept = int(t0[:2, :2].sum())
+        out["agreement_no_ties"] = stat(_value(F.agreement(t0[:2, :2])) if kept else None,
+                                        F.agreement(t[..., :2, :2]), kept,
                                         "numpy mean(judge == gold) where neither is tie")
     if d.scale == "ordinal":
-        out["weighted_kappa_quadratic"] = stat(
-            _lib(lambda: cohen_kappa_score(g, j, labels=labels, weights="quadratic")),
-            F.kappa(t, "quadratic"), n, "sklearn.metrics.cohen_kappa_score(weights='quadratic')")
+        put("weighted_kappa_quadratic", F.kappa,
+            "sklearn.metrics.cohen_kappa_score(weights='quadratic')", "quadratic")
     if brief:
         return out
     if d.scale != "ordinal":
-        out["macro_f1"] = stat(_lib(lambda: f1_score(g, j, average="macro", zero_division=0)),
-                               F.macro_f1(t), n, "sklearn.metrics.f1_score(average='macro')")
+        put("macro_f1", F.macro_f1, "sklearn.metrics.f1_score(average='macro')")
     level = "ordinal" if d.scale == "ordinal" else "nominal"
-    out["krippendorff_alpha"] = stat(_lib(lambda: _alpha(g, j, k, level)),
-                                     F.krippendorff_alpha(t, level), n,
-                                     f"krippendorff.alpha(level_of_measurement='{level}')")
+    put("krippendorff_alpha", F.krippendorff_alpha,
+        f"krippendorff.alpha(level_of_measurement='{level}')", level)
     if d.scale == "ordinal":
         v = d.values()
-        gv, jv = v[g], v[j]
-        out["weighted_kappa_linear"] = stat(
-            _lib(lambda: cohen_kappa_score(g, j, labels=labels, weights="linear")),
-            F.kappa(t, "linear"), n, "sklearn.metrics.cohen_kappa_score(weights='linear')")
-        out["spearman"] = stat(_lib(lambda: sst.spearmanr(gv, jv).statistic), F.spearman(t), n,
-                               "scipy.stats.spearmanr")
-        out["kendall_tau_b"] = stat(_lib(lambda: sst.kendalltau(gv, jv).statistic),
-                                    F.kendall_tau_b(t), n, "scipy.stats.kendalltau")
-        out["pearson"] = stat(_lib(lambda: sst.pearsonr(gv, jv).statistic), F.pearson(t, v), n,
-                              "scipy.stats.pearsonr")
-        out["mae"] = stat(float(np.mean(np.abs(gv - jv))), F.mae(t, v), n,
-                          "numpy mean(|judge - gold|)")
+        put("weighted_kappa_linear", F.kappa,
+            "sklearn.metrics.cohen_kappa_score(weights='linear')", "linear")
+        put("spearman", F.spearman, "scipy.stats.spearmanr")
+        put("kendall_tau_b", F.kendall_tau_b, "scipy.stats.kendalltau")
+        put("pearson", F.pearson, "scipy.stats.pearsonr", v)
+        put("mae", F.mae, "numpy mean(|judge - gold|)", v)
     return out
 
 
-def _alpha(g: Array, j: Array, k: int, level: str) -> float:
-    import krippendorff
-
-    data = np.vstack([g, j]).astype(float)
-    return float(krippendorff.alpha(reliability_data=data, value_domain=list(range(k)),
-                                     level_of_measurement=cast(Any, level)))
-
-
 def confusion(d: AuditData) -> dict[str, Any]:
-    """Gold-by-judge confusion matrix (sklearn), rows gold, columns judge."""
-    from sklearn.metrics import confusion_matrix
-
+    """Gold-by-judge confusion matrix (counts), rows gold, columns judge."""
     ok = d.judge >= 0
     if not ok.any():
         return {"labels": d.space, "matrix": None}
-    m = confusion_matrix(d.gold[ok], d.judge[ok], labels=list(range(d.k)))
+    m = cell_table(d.gold[ok], d.judge[ok], d.k).reshape(d.k, d.k)
     return {"labels": d.space, "rows": "gold", "columns": "judge",
             "matrix": m.astype(int).tolist(), "reference": "sklearn.metrics.confusion_matrix"}
 
