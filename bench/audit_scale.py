@@ -1,22 +1,27 @@
-"""Time ``judgekit audit`` end to end; print times and peak memory.
+"""Time ``judgekit audit`` end to end; print times (wall and CPU) and peak memory.
 
 Measured in one run:
 
 1. statistics: 1,000,000 synthetic pairwise items as joined arrays (labels, gold, 3
    annotators, probabilities, both orders, lengths, 3 slices) through every report section
-   with B bootstrap replicates;
+   with B bootstrap replicates (the table path: multinomial draws over each table's cells);
+   then the agreement section alone by the table path and by the item-level path (B x n index
+   draws; timed on ``--item-replicates`` replicates, default 50, and scaled to B);
 2. end to end from files: the labels written as a CSV (id, verdict, p) and the gold as JSONL
    (id, domain, human_label, 3 annotator_labels) in a temporary folder, then
    ``judgekit audit labels.csv --gold gold.jsonl --prob-col p --out DIR`` in a fresh process
-   (what a user waits for: Python start, imports, reading, statistics, report), and
-   ``audit()`` + ``report.write()`` in a fresh process, timed part by part (wall and CPU
-   seconds: on a shared machine CPU seconds compare runs better);
+   (what a user waits for: Python start, imports, reading, statistics, report), its wall and
+   CPU seconds and peak RSS (each run twice, the better kept). With ``--before SRC`` the same
+   files are audited by another checkout's ``src`` too (e.g. ``git worktree add /tmp/before
+   HEAD~3``, then ``--before /tmp/before/src``), alternating, and the ratio is printed. Then
+   ``audit()`` + ``report.write()`` in a fresh process, timed part by part;
 3. with ``--cases M`` (default 100,000): M labels of each kind that needs more than a plain
    file of one label per item, through the CLI in a fresh process: a judgekit run directory
    (both orders, probabilities; M / 2 items), a panel of two judges (both orders each; M / 4
    items), and a JSONL file with probabilities as JSON objects (both orders; M / 2 items).
 
-Usage: python bench/audit_scale.py [N] [B] [--cases M] [--no-scale]
+Usage: python bench/audit_scale.py [N] [B] [--cases M] [--no-scale] [--no-cases]
+                                   [--before OTHER_CHECKOUT/src] [--item-replicates R]
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ import numpy as np
 
 from judgekit.auditing import AuditData, build_report
 from judgekit.auditing._boot import Bootstrap
+from judgekit.auditing._stats import agreement_stats
 
 
 def peak_mib() -> float:
@@ -101,56 +107,89 @@ def child(labels: Path, gold: Path, out: Path, b: int) -> None:
                       "matched": rep.data["coverage"]["matched"]}))
 
 
-def cpu_children() -> float:
-    use = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return use.ru_utime + use.ru_stime
+def fresh(args: list[str], src: Path | None = None) -> tuple[float, str, float, float]:
+    """Run a command in a fresh process: wall seconds, stdout, CPU seconds, peak RSS (MiB)."""
+    env = {**os.environ, "PYTHONPATH": str(src)} if src else None
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(args, stdout=out, stderr=err, text=True, env=env)
+        _, status, use = os.wait4(proc.pid, 0)  # this child's own CPU time and peak RSS
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(args[:4])}... failed:\n{err.read()[-2000:]}")
+        return wall, out.read(), use.ru_utime + use.ru_stime, use.ru_maxrss / 1024
 
 
-def fresh(args: list[str]) -> tuple[float, str, float]:
-    """Run a command in a fresh process: wall seconds, stdout, CPU seconds."""
-    t0, c0 = time.perf_counter(), cpu_children()
-    res = subprocess.run(args, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - t0
-    if res.returncode != 0:
-        raise SystemExit(f"{' '.join(args[:4])}... failed:\n{res.stderr[-2000:]}")
-    return wall, res.stdout, cpu_children() - c0
+def cli(labels: Path, out: Path, *args: str,
+        src: Path | None = None) -> tuple[float, dict[str, object], float, float]:
+    """``judgekit audit`` in a fresh process: wall s, the report, CPU s, peak RSS MiB."""
+    wall, _, cpu, rss = fresh([sys.executable, "-m", "judgekit", "audit", str(labels),
+                               "--out", str(out), *args], src)
+    return wall, json.loads((out / "report.json").read_text(encoding="utf-8")), cpu, rss
 
 
-def cli(labels: Path, out: Path, *args: str) -> tuple[float, dict[str, object], float]:
-    """``judgekit audit`` in a fresh process: wall seconds, the report, CPU seconds."""
-    wall, _, cpu = fresh([sys.executable, "-m", "judgekit", "audit", str(labels), "--out",
-                          str(out), *args])
-    return wall, json.loads((out / "report.json").read_text(encoding="utf-8")), cpu
-
-
-def scale(n: int, b: int) -> None:
+def statistics(n: int, b: int, item_b: int) -> AuditData:
+    """Part 1: the report's statistics on arrays in memory, table path vs item path."""
     print(f"{n:,} labels, {b} bootstrap replicates, {os.cpu_count()} CPU cores")
     d = synthetic(n)
     base = peak_mib()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     rep = build_report(d, Bootstrap(b, seed=0))
-    t_stats = time.perf_counter() - t0
+    t_stats, c_stats = time.perf_counter() - t0, time.process_time() - c0
     a = rep.data["agreement"]
-    print(f"statistics only (arrays in memory): {t_stats:.2f} s, peak RSS {peak_mib():.0f} MiB "
-          f"(arrays alone {base:.0f} MiB); kappa {a['cohen_kappa']['value']:.4f}")
+    print(f"statistics, every section (table bootstrap): {t_stats:.2f} s ({c_stats:.2f} s CPU), "
+          f"peak RSS {peak_mib():.0f} MiB (arrays alone {base:.0f} MiB); "
+          f"kappa {a['cohen_kappa']['value']:.4f} {a['cohen_kappa']['ci']}")
+    timed = {}
+    for method, reps in (("table", b), ("items", item_b)):
+        t0, c0 = time.perf_counter(), time.process_time()
+        out = agreement_stats(d, Bootstrap(reps, seed=0, method=method))
+        timed[method] = (time.perf_counter() - t0, time.process_time() - c0, out)
+    (tw, tc, tab), (iw, ic, its) = timed["table"], timed["items"]
+    print(f"agreement section, {b} replicates: table path {tw:.3f} s ({tc:.3f} s CPU); "
+          f"item path {iw:.2f} s ({ic:.2f} s CPU) for {item_b} replicates, "
+          f"~{iw * b / item_b:.0f} s for {b} ({iw * b / item_b / tw:.0f}x); kappa CI table "
+          f"{fmt(tab['cohen_kappa']['ci'])} items {fmt(its['cohen_kappa']['ci'])}")
+    return d
+
+
+def fmt(ci: list[float] | None) -> str:
+    return "none" if ci is None else f"[{ci[0]:.4f}, {ci[1]:.4f}]"
+
+
+def scale(n: int, b: int, item_b: int, before: Path | None) -> None:
+    d = statistics(n, b, item_b)
     with tempfile.TemporaryDirectory() as tmp:
         labels, gold = write_files(d, Path(tmp))
         print(f"files: {labels.name} {labels.stat().st_size / 2**20:.0f} MiB, "
               f"{gold.name} {gold.stat().st_size / 2**20:.0f} MiB")
-        del d, rep
-        wall, report, cpu = cli(labels, Path(tmp) / "cli", "--gold", str(gold), "--prob-col",
-                                "p", "--replicates", str(b))
-        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"judgekit audit CLI, end to end from files (fresh process): {wall:.2f} s "
-              f"({cpu:.2f} s CPU), peak RSS {rss:.0f} MiB (statistics {report['seconds']:.2f} s "
-              "of it)")
-        _, out, _ = fresh([sys.executable, __file__, "--child", str(labels), str(gold),
-                           str(Path(tmp) / "api"), str(b)])
+        del d
+        args = ("--gold", str(gold), "--prob-col", "p", "--replicates", str(b))
+        runs: dict[str, list[tuple[float, float, float]]] = {"after": [], "before": []}
+        for _ in range(2):  # alternate, keep each side's better run
+            for side, src in (("before", before), ("after", None)):
+                if side == "before" and before is None:
+                    continue
+                wall, report, cpu, rss = cli(labels, Path(tmp) / side, *args, src=src)
+                runs[side].append((wall, cpu, rss))
+        after = min(runs["after"])
+        print(f"judgekit audit CLI, end to end from files (fresh process): {after[0]:.2f} s "
+              f"({after[1]:.2f} s CPU), peak RSS {after[2]:.0f} MiB (statistics "
+              f"{report['seconds']:.2f} s of it)")
+        if runs["before"]:
+            bef = min(runs["before"])
+            print(f"before ({before}): {bef[0]:.2f} s ({bef[1]:.2f} s CPU), peak RSS "
+                  f"{bef[2]:.0f} MiB; before / after: {bef[0] / after[0]:.1f}x wall, "
+                  f"{bef[1] / after[1]:.1f}x CPU, {bef[2] / after[2]:.1f}x memory")
+        _, out, _, _ = fresh([sys.executable, __file__, "--child", str(labels), str(gold),
+                              str(Path(tmp) / "api"), str(b)])
         r = json.loads(out)
         print(f"audit() + write (modules loaded): {r['total']:.2f} s = read/join "
               f"{r['read_join']:.2f} + statistics {r['stats']:.2f} + report files "
               f"{r['write']:.2f}; peak RSS {r['peak_mib']:.0f} MiB")
-    print(f"end to end (CLI) / statistics only: {wall / t_stats:.1f}x")
 
 
 def write_run(folder: Path, items: int, rng: np.random.Generator) -> Path:
@@ -210,12 +249,24 @@ def cases(m: int, b: int) -> None:
                                              True), ()),
         }
         for name, (labels, extra) in runs.items():
-            wall, report, cpu = cli(labels, folder / name.replace(" ", "_"), "--gold",
-                                    str(folder / "gold.jsonl"), "--replicates", str(b), *extra)
+            wall, report, cpu, rss = cli(labels, folder / name.replace(" ", "_"), "--gold",
+                                         str(folder / "gold.jsonl"), "--replicates", str(b),
+                                         *extra)
             cov = report["coverage"]
             assert isinstance(cov, dict)
             print(f"{name}: {wall:.2f} s end to end ({cpu:.2f} s CPU; statistics "
-                  f"{report['seconds']:.2f} s), {cov['matched']:,} items matched")
+                  f"{report['seconds']:.2f} s), peak RSS {rss:.0f} MiB, {cov['matched']:,} "
+                  "items matched")
+
+
+def option(args: list[str], name: str) -> str | None:
+    """Remove ``name VALUE`` from ``args``; return VALUE (None when absent)."""
+    if name not in args:
+        return None
+    at = args.index(name)
+    value = args[at + 1]
+    del args[at:at + 2]
+    return value
 
 
 def main() -> None:
@@ -223,17 +274,16 @@ def main() -> None:
         child(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5]))
         return
     args = sys.argv[1:]
-    m = 100_000
-    if "--cases" in args:
-        at = args.index("--cases")
-        m = int(args[at + 1])
-        del args[at:at + 2]
+    m = int(option(args, "--cases") or 100_000)
+    before = option(args, "--before")
+    item_b = int(option(args, "--item-replicates") or 50)
     argv = [a for a in args if not a.startswith("--")]
     n = int(argv[0]) if argv else 1_000_000
     b = int(argv[1]) if len(argv) > 1 else 1000
     if "--no-scale" not in args:
-        scale(n, b)
-    cases(m, b)
+        scale(n, b, item_b, Path(before) if before else None)
+    if "--no-cases" not in args:
+        cases(m, b)
 
 
 if __name__ == "__main__":
