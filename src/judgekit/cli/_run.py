@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from judgekit._errors import JudgekitError
+from judgekit._errors import JudgekitError, RunError
 from judgekit.backends._contract import make_backend
 from judgekit.cli._app import GoldRoot, app, err, friendly, out
 from judgekit.content._suite import load_suite
@@ -18,6 +18,10 @@ from judgekit.run._export import FORMATS, ExportFormat
 from judgekit.run._export import export as export_run
 from judgekit.run._reparse import reparse
 from judgekit.run._runner import run_suite
+from judgekit.trust._hidden import HiddenGoldWatch
+
+HIDDEN_GOLD_FAILED = 3
+"""Exit code of a run a judge's hidden gold stopped (the code a failed qualification gets)."""
 
 
 @app.command()
@@ -43,6 +47,9 @@ def run(
         min=1, help="openai judges: requests in flight at once (default 8).")] = None,
     skip_qualification: Annotated[bool, typer.Option(
         help="Label even with judges that fail the suite's qualification gate.")] = False,
+    ignore_hidden_gold: Annotated[bool, typer.Option(
+        help="Keep labeling when a judge fails the suite's hidden gold (still shown).")] =
+    False,
 ) -> None:
     """Label every item of a suite and store the labels in a run directory."""
     loaded = load_suite(suite, gold_root=gold_root, limit=limit,
@@ -68,6 +75,7 @@ def run(
         for b in backends:
             b.close()
         raise
+    watch: HiddenGoldWatch | None = None
     try:
         if loaded.spec.qualification is not None and not skip_qualification:
             from judgekit.cli._trust import gate
@@ -76,9 +84,22 @@ def run(
         with Progress("[progress.description]{task.description}", BarColumn(),
                       MofNCompleteColumn(), TimeRemainingColumn(), console=err,
                       transient=True) as bar:
-            task = bar.add_task(f"judging {loaded.ref}", total=None)
+            title = f"judging {loaded.ref}"
+            task = bar.add_task(title, total=None)
+            if loaded.hidden is not None:
+                watch = HiddenGoldWatch(loaded, stop=not ignore_hidden_gold)
+
+            def progress(done: int, total: int) -> None:
+                shown = f"{title}  {watch.status()}" if watch is not None else title
+                bar.update(task, completed=done, total=total, description=escape(shown))
+
             summary = run_suite(loaded, backends, out_dir, batch_size=batch_size,
-                                progress=lambda d, t: bar.update(task, completed=d, total=t))
+                                progress=progress, watch=watch)
+    except RunError:
+        if watch is None or watch.failure is None:
+            raise
+        out.print(f"[red]run stopped:[/] {escape(watch.failure)}")
+        raise typer.Exit(HIDDEN_GOLD_FAILED) from None
     finally:
         for b in backends:
             b.close()
@@ -90,6 +111,9 @@ def run(
     )
     if summary.error_kinds:
         out.print(f"errors by kind: {summary.error_kinds}")
+    if watch is not None:
+        out.print(f"{summary.hidden} hidden gold items mixed in; {watch.status()}",
+                  markup=False)
     for warning in summary.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning)}")
 

@@ -176,7 +176,7 @@ def _labels(run: Run) -> Iterator[dict[str, Any]]:
     """Every stored label's record, streamed from the store."""
     run._require()  # fails clearly, naming the directory, if it is not a run
     with run.store() as store:
-        for lab in store.labels():
+        for lab in store.labels(hidden=False):  # hidden gold is never exported
             yield lab.to_dict()
 
 

@@ -18,32 +18,29 @@ completes).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any
 
-import jinja2
-
-from judgekit._errors import RunError
+from judgekit._errors import JudgekitError, RunError
 from judgekit._types import Completion, Item, Label, Request
-from judgekit._version import __version__
 from judgekit.backends._contract import Backend
 from judgekit.content._checkers import Checker, checker_fields, resolve_checker
-from judgekit.content._domains import discover
+from judgekit.content._hidden import Mixer
 from judgekit.content._items import CHUNK, ItemSource
 from judgekit.content._suite import LoadedSuite
+from judgekit.run._manifest import all_done as _all_done
+from judgekit.run._manifest import fingerprint as fingerprint
+from judgekit.run._manifest import start_manifest as _start_manifest
 from judgekit.run._pipeline import Pipeline
 from judgekit.run._prepare import Batch, batches, check_renders, orders_of
 from judgekit.run._rundir import Run
 from judgekit.run._store import Store
 from judgekit.run._verdict import to_label
+from judgekit.run._watch import Watch
 
 Progress = Callable[[int, int], None]
 """Called with (done, total) after every batch."""
@@ -56,7 +53,8 @@ class RunSummary:
     Attributes:
         out: The run directory.
         judges: Judge model ids.
-        items: Items in the suite.
+        items: Items in the suite (hidden gold items mixed in included).
+        hidden: Hidden gold items among them.
         requests: Requests per judge times judges (both orders count).
         skipped: Already labeled under the same key (resume).
         cached: Answered from the completion cache without calling the model.
@@ -72,6 +70,7 @@ class RunSummary:
     out: Path
     judges: list[str]
     items: int
+    hidden: int = 0
     requests: int = 0
     skipped: int = 0
     cached: int = 0
@@ -99,6 +98,7 @@ def run_suite(
     *,
     batch_size: int = 512,
     progress: Progress | None = None,
+    watch: Watch | None = None,
 ) -> RunSummary:
     """Label every item of ``suite`` with every backend, resuming whatever ``out`` holds.
 
@@ -113,9 +113,14 @@ def run_suite(
         batch_size: Requests per backend call (one durable transaction each).
         progress: Called with (done, total) after every batch (and every stretch of a
             resumed run found done).
+        watch: Sees every batch of labels once stored, and may stop the run by raising
+            (:class:`judgekit.trust.HiddenGoldWatch` for a suite's hidden gold, which
+            is mixed into the run whether or not it is watched).
 
     Raises:
         RunError: ``out`` is locked by another run, or holds a run of another suite.
+        JudgekitError: Whatever ``watch`` raised to stop the run (the manifest then says
+            ``status: stopped`` and why; every label stored so far is kept).
         ValueError: ``batch_size`` is below 1.
 
     """
@@ -127,11 +132,19 @@ def run_suite(
     renderer, system = suite.renderer, suite.renderer.system_message()
     inputs = fingerprint(suite, system)
     before = run.manifest if run.exists() else {}
+    mixer = Mixer(suite.hidden) if suite.hidden is not None else None
+
+    def stream() -> Iterator[list[Item]]:
+        return mixer(chunked(suite.items)) if mixer else chunked(suite.items)
+
     if inputs is not None and before.get("checked") == inputs:
         n_items = int(before["items"])  # these exact inputs rendered without error before
+        n_hidden = int((before.get("hidden_gold") or {}).get("mixed", 0))
     else:  # render everything first: a template error must not leave a half-made run
-        n_items = check_renders(chunked(suite.items), renderer, system)
-    summary = RunSummary(out=run.path, judges=[b.model for b in judges], items=n_items)
+        n_items = check_renders(stream(), renderer, system)
+        n_hidden = mixer.hidden if mixer else 0
+    summary = RunSummary(out=run.path, judges=[b.model for b in judges], items=n_items,
+                         hidden=n_hidden)
     summary.requests = n_items * len(orders_of(renderer)) * len(judges)
     run.create()
     with run.lock(), run.store() as reader, run.store() as writer:
@@ -140,57 +153,32 @@ def run_suite(
         trusted = inputs is not None and (
             reader.empty() or old.get("labels_made_from") == inputs)
         manifest.update(checked=inputs, labels_made_from=inputs if trusted else None)
+        if "hidden_gold" in manifest:
+            manifest["hidden_gold"]["mixed"] = n_hidden
         run.write_manifest(manifest)  # before any label: a kill leaves it true
-        if trusted and _all_done(old, summary.judges):
-            summary.skipped = summary.requests  # nothing to ask the store about, item by item
-            if progress:
-                progress(summary.requests, summary.requests)
-        else:
-            step = _Step(suite)
-            prepared = batches(chunked(suite.items), renderer, system, summary.judges, reader,
-                               batch_size=batch_size, trust_done=trusted,
-                               keep_items=step.checker is not None)
-            record = _Recorder(judges, writer, step, summary, progress)
-            Pipeline(prepared, record.judge, record.write).run()
+        try:
+            if watch is not None:
+                watch.start(reader, summary.judges)
+            if trusted and _all_done(old, summary.judges):
+                summary.skipped = summary.requests  # nothing to ask the store, item by item
+                if progress:
+                    progress(summary.requests, summary.requests)
+            else:
+                step = _Step(suite)
+                prepared = batches(stream(), renderer, system, summary.judges, reader,
+                                   batch_size=batch_size, trust_done=trusted,
+                                   keep_items=step.checker is not None)
+                record = _Recorder(judges, writer, step, summary, progress, watch)
+                Pipeline(prepared, record.judge, record.write).run()
+        except JudgekitError as exc:  # a watch (or the backend) stopped it: say so, keep all
+            manifest.update(status="stopped", stopped=str(exc))
+            run.write_manifest(manifest)
+            raise
         summary.seconds = time.time() - t0
         manifest.update(finished=time.time(), status="complete", labels_made_from=inputs,
                         summary={k: v for k, v in asdict(summary).items() if k != "out"})
         run.write_manifest(manifest)
     return summary
-
-
-def fingerprint(suite: LoadedSuite, system: str) -> str | None:
-    """Everything a request key depends on, hashed; None when the items cannot vouch for it.
-
-    Two runs with the same fingerprint render identical requests for an item id: same
-    templates, rubric, constitution and items (their sha256), same mapping and sampling, same
-    judgekit, Jinja2 and Python (Unicode tables). Only items streamed from their recorded
-    source (:class:`judgekit.content.ItemSource`) can vouch for that; a hand-built list
-    cannot, and is always rendered and keyed in full.
-    """
-    source = suite.items
-    if not isinstance(source, ItemSource):
-        return None
-    r = suite.renderer
-    facts = {"sources": suite.sources, "items": source.describe(), "prompt": r.prompt.name,
-             "system": hashlib.sha256(system.encode()).hexdigest(), "fields": dict(r.fields),
-             "sampling": r.sampling.to_dict(), "checker": suite.spec.checker,
-             "versions": [__version__, jinja2.__version__, sys.version]}
-    return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _all_done(old: dict[str, Any], judges: list[str]) -> bool:
-    """Whether a completed run of the same inputs left every label of these judges done.
-
-    Only asked when every stored label of the suite's items was made from the current
-    inputs: then a run that completed with these judges (or more), and whose own summary
-    counts no transport error (labels judged again next time), left nothing to do; re-parses
-    since then cannot make a label undone.
-    """
-    summary = old.get("summary") or {}
-    return (old.get("status") == "complete"
-            and set(judges) <= {j.get("model") for j in old.get("judges") or []}
-            and not (summary.get("error_kinds") or {}).get("backend"))
 
 
 def chunked(items: Iterable[Item], size: int = CHUNK) -> Iterator[list[Item]]:
@@ -224,9 +212,9 @@ class _Recorder:
     """The judge and record stages of a run: ask the backend; parse and store durably."""
 
     def __init__(self, judges: list[Backend], store: Store, step: _Step, summary: RunSummary,
-                 progress: Progress | None) -> None:
+                 progress: Progress | None, watch: Watch | None = None) -> None:
         self.judges, self.store, self.step, self.summary = judges, store, step, summary
-        self.progress = progress
+        self.progress, self.watch = progress, watch
         self.done = 0
 
     def judge(self, batch: Batch) -> Batch:
@@ -252,41 +240,11 @@ class _Recorder:
             labels.append(label)
         if labels:
             self.store.write(model, batch.answers.items(), labels)
+            if self.watch is not None:  # after the write: a stop loses no stored label
+                self.watch.observe(model, labels)
         summary.skipped += batch.skipped
         summary.cached += len(batch.requests) - len(batch.answers)
         summary.judged += len(batch.answers)
         self.done += batch.skipped + len(batch.requests)
         if self.progress and (batch.requests or batch.skipped):
             self.progress(self.done, summary.requests)
-
-
-def _start_manifest(suite: LoadedSuite, backends: Sequence[Backend], run: Run,
-                    n_items: int) -> dict[str, Any]:
-    if run.exists():
-        old = run.manifest
-        if old.get("suite") != suite.ref:
-            raise RunError(f"{run.path} holds a run of suite {old.get('suite')!r}, not "
-                           f"{suite.ref!r}; choose another --out directory")
-    infos = discover()
-    pointwise = suite.rubric.kind == "pointwise"
-    manifest: dict[str, Any] = {
-        "judgekit": __version__,
-        "suite": suite.ref,
-        "suite_path": str(suite.path),
-        "domain": suite.domain.name,
-        "domains": {n: {"distribution": i.distribution, "version": i.version}
-                    for n, i in infos.items() if n in {suite.domain.name, "core"}},
-        "sources_sha256": suite.sources,
-        "rubric_kind": suite.rubric.kind,
-        "labels": list(suite.rubric.labels),
-        "label_values": suite.rubric.label_values() if pointwise else None,
-        "sampling": suite.renderer.sampling.to_dict(),
-        "judges": [{"model": b.model, **b.describe()} for b in backends],
-        "items": n_items,
-        "started": time.time(),
-        "finished": None,
-        "status": "running",
-    }
-    if isinstance(suite.items, ItemSource):
-        manifest["items_source"] = suite.items.describe()
-    return manifest

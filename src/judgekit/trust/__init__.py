@@ -17,6 +17,7 @@ from judgekit.trust._cost import CostOptions, cost_report
 from judgekit.trust._escalate import EscalateOptions, Escalation, escalate, write_escalation
 from judgekit.trust._experts import Merged, merge, score_experts
 from judgekit.trust._final import preference_records
+from judgekit.trust._hidden import HiddenGoldWatch
 from judgekit.trust._inputs import GoldSource, LabelSource, read_stages
 from judgekit.trust._ppi import PPIEstimate, ppi_mean
 from judgekit.trust._qualify import Qualification, qualify, qualify_slices
@@ -36,6 +37,7 @@ __all__ = [
     "EscalateOptions",
     "Escalation",
     "GoldSource",
+    "HiddenGoldWatch",
     "LabelSource",
     "Merged",
     "PPIEstimate",
