@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from judgekit._errors import ContentError
-from judgekit.content._sources import Location, unavailable
+from judgekit.content._location import Location, unavailable
 
 
 def dataset_batches(loc: Location, size: int) -> Iterator[Any]:

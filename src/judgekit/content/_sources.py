@@ -26,12 +26,13 @@ import csv
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from judgekit._errors import ContentError, DataUnavailable
+from judgekit._errors import ContentError
+from judgekit.content._location import Location as Location
+from judgekit.content._location import unavailable as unavailable
 
 Row = dict[str, Any]
 Rows = list[tuple[int, Row, int]]
@@ -41,39 +42,6 @@ FILE_FORMATS = (".jsonl", ".csv", ".parquet", ".arrow", ".feather")
 OPTIONS = ("split", "revision", "config", "seed")
 _DATASET_MARKS = ("dataset_dict.json", "state.json", "dataset_info.json")
 _BOM = "\ufeff"
-
-
-@dataclass(frozen=True)
-class Location:
-    """Where items come from (see the module docstring).
-
-    Attributes:
-        text: As written (for messages and the manifest).
-        kind: ``jsonl``, ``csv``, ``parquet``, ``arrow``, ``folder`` (Parquet/Arrow files),
-            ``saved`` (``datasets.save_to_disk``) or ``hub``.
-        path: The local file or folder (None for the Hub).
-        name: The Hub dataset name (``hub`` only).
-        split: The split, where the dataset has several.
-        revision: Hub branch, tag or commit.
-        config: Hub configuration name.
-        seed: Seed of the preference A/B order rule.
-
-    """
-
-    text: str
-    kind: str
-    path: Path | None = None
-    name: str | None = None
-    split: str | None = None
-    revision: str | None = None
-    config: str | None = None
-    seed: int = 0
-
-    def describe(self) -> dict[str, Any]:
-        """What the run manifest records about the source."""
-        out = {"items": self.text, "format": self.kind, "split": self.split,
-               "revision": self.revision, "config": self.config, "seed": self.seed}
-        return {k: v for k, v in out.items() if v is not None}
 
 
 def split_options(spec: str, origin: Path | None = None) -> tuple[str, dict[str, str]]:
@@ -269,8 +237,3 @@ def _file_sha(path: Path) -> str:
         while block := fh.read(1 << 20):
             h.update(block)
     return h.hexdigest()
-
-
-def unavailable(loc: Location, problem: str, fix: str) -> DataUnavailable:
-    """An error for a dataset that cannot be had here."""
-    return DataUnavailable(loc.path or loc.text, problem, where="items", fix=fix)
