@@ -116,18 +116,45 @@ def test_dpo_filters(run_dir: Path, options: dict[str, Any], kept: list[str],
         assert stats.dropped[reason] == n
 
 
-def test_reward_soft_labels(run_dir: Path) -> None:
+def test_reward_is_trl_format_with_the_probability_gap_as_margin(run_dir: Path) -> None:
     records, stats = preference_records(run_dir, format="reward")
     by_id = {r["id"]: r for r in records}
-    assert sorted(by_id) == ["a1", "b1", "inc", "tie"]
-    assert by_id["a1"]["p_a_better"] == pytest.approx(0.9)
-    assert by_id["b1"]["p_a_better"] == pytest.approx(0.45)
-    # tie item: mean of {A .1, B .1, tie .8} and {A 0, B .2, tie .8} -> A .05, B .15, tie .8
-    assert by_id["tie"]["p_a_better"] == pytest.approx(0.05 + 0.4)
-    assert by_id["tie"]["label"] == "tie"
-    assert stats.dropped["error"] == 1 and stats.dropped["identical_responses"] == 1
+    assert sorted(by_id) == ["a1", "b1", "inc"]  # ties dropped, as for dpo
+    assert dict(stats.dropped) == {"tie": 1, "identical_responses": 1, "error": 1}
+    assert list(by_id["a1"])[:4] == ["prompt", "chosen", "rejected", "margin"]
+    assert (by_id["a1"]["chosen"], by_id["a1"]["rejected"]) == ("4", "5")
+    assert (by_id["b1"]["chosen"], by_id["b1"]["rejected"]) == ("Lima", "Quito")
+    assert by_id["a1"]["margin"] == pytest.approx(0.9 - 0.1)
+    assert by_id["b1"]["margin"] == pytest.approx(0.55 - 0.45)
+    # inc: AB says A .8, BA (swapped) says A .3 -> mean A .55, B .45
+    assert by_id["inc"]["margin"] == pytest.approx(0.1) and by_id["inc"]["chosen"] == "Hi!"
+    assert by_id["a1"]["p_chosen_better"] == pytest.approx(0.9)
+    assert by_id["b1"]["p_chosen_better"] == pytest.approx(0.55)
+    dpo, _ = preference_records(run_dir)
+    for d, r in zip(dpo, records, strict=True):
+        assert {k: v for k, v in r.items() if k not in ("margin", "p_chosen_better")} == d
     strict, _ = preference_records(run_dir, format="reward", min_confidence=0.8)
     assert [r["id"] for r in strict] == ["a1"]
+
+
+def test_chat_form_wraps_prompt_and_responses_in_messages(run_dir: Path) -> None:
+    for fmt in ("dpo", "reward"):
+        records, _ = preference_records(run_dir, format=fmt, chat=True)
+        a1 = {r["id"]: r for r in records}["a1"]
+        assert a1["prompt"] == [{"role": "user", "content": "2+2?"}]
+        assert a1["chosen"] == [{"role": "assistant", "content": "4"}]
+        assert a1["rejected"] == [{"role": "assistant", "content": "5"}]
+
+
+def test_judges_without_probabilities_give_margin_zero(make_suite: Any, tmp_path: Path) -> None:
+    class Hard(Scripted):
+        def complete(self, requests: Sequence[Request]) -> list[Completion]:
+            return [Completion(c.text, error=c.error) for c in super().complete(requests)]
+
+    run_suite(load_suite(str(make_suite(ROWS))), [Hard()], tmp_path / "run")
+    records, _ = preference_records(tmp_path / "run", format="reward")
+    assert records and all(r["margin"] == 0.0 for r in records)
+    assert all(r["p_chosen_better"] is None and r["probs"] is None for r in records)
 
 
 def test_p_a_better_counts_a_tie_as_half() -> None:
@@ -148,17 +175,33 @@ def test_panel_by_default_and_one_judge_on_request(make_suite: Any, tmp_path: Pa
         preference_records(tmp_path / "run", judge="j3")
 
 
-def test_changed_items_are_refused(make_suite: Any, tmp_path: Path) -> None:
+def test_changed_items_export_the_judged_texts_from_the_snapshot(make_suite: Any,
+                                                                 tmp_path: Path) -> None:
     path = make_suite(ROWS)
     run_suite(load_suite(str(path)), [Scripted()], tmp_path / "run")
     items = path.parent / "items.jsonl"
     items.write_text(items.read_text().replace('"Lima"', '"Cusco"'), encoding="utf-8")
-    with pytest.raises(RunError, match="changed since the run"):
+    by_id = {r["id"]: r for r in preference_records(tmp_path / "run")[0]}
+    assert by_id["b1"]["chosen"] == "Lima"  # what the judge saw, not the edited file
+    assert by_id["a1"]["gold"] == "A"
+
+
+def test_changed_items_without_a_snapshot_are_refused(make_suite: Any, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUDGEKIT_ITEMS_SNAPSHOT", "0")
+    path = make_suite(ROWS)
+    run_suite(load_suite(str(path)), [Scripted()], tmp_path / "run")
+    assert not (tmp_path / "run" / "items").exists()
+    items = path.parent / "items.jsonl"
+    items.write_text(items.read_text().replace('"Lima"', '"Cusco"'), encoding="utf-8")
+    with pytest.raises(RunError, match=r"(?s)changed since the run.*no items snapshot"):
         preference_records(tmp_path / "run")
 
 
-def test_items_moved_to_another_file_are_checked_by_content(make_suite: Any,
-                                                           tmp_path: Path) -> None:
+def test_items_moved_to_another_file_are_checked_by_content(make_suite: Any, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    monkeypatch.setenv("JUDGEKIT_ITEMS_SNAPSHOT", "0")  # the check itself, no fallback
     path = make_suite(ROWS)
     run_suite(load_suite(str(path)), [Scripted()], tmp_path / "run")
     items = path.parent / "items.jsonl"

@@ -14,7 +14,7 @@ from judgekit._errors import JudgekitError, RunError
 from judgekit.backends._contract import make_backend
 from judgekit.cli._app import GoldRoot, app, err, friendly, out
 from judgekit.content._suite import load_suite
-from judgekit.run._export import FORMATS, ExportFormat
+from judgekit.run._export import FORMATS, ExportFormat, ExportOptions
 from judgekit.run._export import export as export_run
 from judgekit.run._reparse import reparse
 from judgekit.run._runner import run_suite
@@ -124,7 +124,8 @@ def export(
     run_dir: Annotated[Path, typer.Argument(help="Run directory.")],
     format: Annotated[str, typer.Option(
         help="labels (one line per order; alias jsonl), items (orders combined), dpo "
-        "(prompt/chosen/rejected) or reward (P(A better) soft labels).")] = "labels",
+        "(TRL prompt/chosen/rejected) or reward (TRL chosen/rejected/margin, margin = "
+        "P(chosen) - P(rejected)).")] = "labels",
     output: Annotated[str, typer.Option("--output", "-o", help="File (JSON lines; Parquet "
                                         "when it ends in .parquet), or - for standard output "
                                         "(the default).")] = "-",
@@ -139,14 +140,16 @@ def export(
         help="dpo/reward: this judge only (default: the run's judge, or the panel mean).")]
     = None,
     gold_root: GoldRoot = None,
+    chat: Annotated[bool, typer.Option(
+        help="dpo/reward: TRL's conversational form (prompt and responses as message "
+        "lists).")] = False,
 ) -> None:
     """Export a run's labels (labels, items), or preference data for training (dpo, reward)."""
     format = "labels" if format == "jsonl" else format
     if format not in FORMATS:
         raise JudgekitError(f"unknown export format {format!r}; use one of {list(FORMATS)}")
-    stats = export_run(run_dir, output, cast(ExportFormat, format), tie_margin=tie_margin,
-                       min_confidence=min_confidence, consistent_only=consistent_only,
-                       judge=judge, gold_root=gold_root)
+    options = ExportOptions(tie_margin, min_confidence, consistent_only, judge, gold_root, chat)
+    stats = export_run(run_dir, output, cast(ExportFormat, format), options)
     where = "" if output == "-" else f" to {output}"
     dropped = f"; left out: {stats.describe_drops()}" if format in ("dpo", "reward") else ""
     err.print(f"wrote {stats.written} {format} records{where}{dropped}", markup=False)

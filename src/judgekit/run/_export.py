@@ -9,9 +9,19 @@ Formats:
   probability of the winning label; judges without probabilities have none and fail any
   threshold above 0), items whose orders disagree when ``consistent_only``, errored items, and
   pairs whose two responses are identical. A tie never becomes ``chosen == rejected``.
-- ``reward``: every readable item with ``p_a_better = P(A) + P(tie) / 2`` (a tie is half a
-  win for each side), a soft label for Bradley-Terry reward-model training; the same
-  ``consistent_only`` and ``min_confidence`` filters apply (confidence = max(p, 1 - p)).
+- ``reward``: TRL's reward-model format: the ``dpo`` records (same filters, ties dropped) with
+  ``margin = P(chosen) - P(rejected)``, the gap in the judge's probabilities averaged over
+  orders (and judges), in [0, 1] and above ``tie_margin``; RewardTrainer subtracts it from the
+  reward gap in its loss. Judges without probabilities give 0 (plain Bradley-Terry). The soft
+  label stays in ``p_chosen_better = P(chosen) + P(tie) / 2`` (:func:`p_a_better`, oriented to
+  ``chosen``; None without probabilities).
+
+``dpo`` and ``reward`` are TRL's standard form (``prompt`` a text, ``chosen``/``rejected``
+texts) unless ``chat`` asks for the conversational form: ``prompt`` is
+``[{"role": "user", "content": ...}]`` and ``chosen``/``rejected`` are
+``[{"role": "assistant", "content": ...}]``. Multi-turn items are always conversational (the
+prompt is their message list, system and earlier turns kept). Either form loads with
+``datasets.load_dataset("json", data_files=...)`` and trains as is.
 
 Any format is written as JSON lines, or as Parquet when the file name ends in ``.parquet``:
 the name already says what the file is, as it does for
@@ -19,9 +29,10 @@ DuckDB's ``COPY ... TO`` and pandas' writers, so no second flag can contradict i
 is streamed in row groups of 65,536 records with a fixed schema (:mod:`._parquet`), so
 DuckDB, polars and pandas read a run of any size. Labels are streamed from the store.
 
-Preference formats need the item texts: they are read back from the suite the run names, after
-checking that its items files still have the sha256 the run recorded (a pair is never built
-from texts the judge did not see). With several judges in the run, their verdicts are averaged
+Preference formats need the item texts: they are read back from the suite the run names when
+its items files still have the sha256 the run recorded, else from the run's own items
+snapshot (:mod:`._snapshot`), so a run copied elsewhere exports; a pair is never built from
+texts the judge did not see. With several judges in the run, their verdicts are averaged
 into a panel (mean probability) unless one ``judge`` is chosen.
 """
 
@@ -42,6 +53,7 @@ from judgekit.content._turns import trl_prompt, trl_reply
 from judgekit.run._aggregate import ItemVerdict, item_verdicts, panel
 from judgekit.run._parquet import write_parquet
 from judgekit.run._rundir import Run, open_run
+from judgekit.run._snapshot import item_texts
 
 ExportFormat = Literal["labels", "items", "dpo", "reward"]
 FORMATS: tuple[str, ...] = ("labels", "items", "dpo", "reward")
@@ -59,6 +71,7 @@ class ExportOptions:
         consistent_only: dpo/reward: keep only items whose two orders chose the same label.
         judge: dpo/reward: this judge only (default: the only judge, or the panel of all).
         gold_root: Where the suite's ``gold:`` item paths point (dpo/reward).
+        chat: dpo/reward: TRL's conversational form (message lists), not the standard one.
 
     """
 
@@ -67,6 +80,7 @@ class ExportOptions:
     consistent_only: bool = False
     judge: str | None = None
     gold_root: Path | None = None
+    chat: bool = False
 
 
 @dataclass
@@ -93,9 +107,9 @@ class ExportStats:
 
 
 def export(run: Run | str | os.PathLike[str], out: str | os.PathLike[str] | IO[str],
-           format: ExportFormat = "labels", *, tie_margin: float = 0.0,
-           min_confidence: float = 0.0, consistent_only: bool = False,
-           judge: str | None = None, gold_root: Path | None = None) -> ExportStats:
+           format: ExportFormat = "labels", options: ExportOptions | None = None, *,
+           tie_margin: float = 0.0, min_confidence: float = 0.0, consistent_only: bool = False,
+           judge: str | None = None) -> ExportStats:
     """Write a run's records as JSON lines or Parquet (see the module docstring).
 
     Args:
@@ -104,19 +118,24 @@ def export(run: Run | str | os.PathLike[str], out: str | os.PathLike[str] | IO[s
             ``.parquet``, else JSON lines), ``-`` for standard output, or an open text
             stream.
         format: ``labels``, ``items``, ``dpo`` or ``reward``.
+        options: Every option at once (:class:`ExportOptions`; ``chat`` and ``gold_root``
+            are given only here); leave the keyword options at their defaults then.
         tie_margin: See :class:`ExportOptions`.
         min_confidence: See :class:`ExportOptions`.
         consistent_only: See :class:`ExportOptions`.
         judge: See :class:`ExportOptions`.
-        gold_root: See :class:`ExportOptions`.
 
     Raises:
         RunError: Not a run, an unknown judge, ``out`` cannot be written, or (dpo/reward)
-            not pairwise or changed items.
-        ValueError: An unknown format.
+            not pairwise, or changed items and no items snapshot.
+        ValueError: An unknown format, or ``options`` with keyword options too.
 
     """
-    options = ExportOptions(tie_margin, min_confidence, consistent_only, judge, gold_root)
+    keywords = ExportOptions(tie_margin, min_confidence, consistent_only, judge)
+    if options is not None and keywords != ExportOptions():
+        raise ValueError("give the export options either as options=ExportOptions(...) or as "
+                         "keywords, not both")
+    options = options if options is not None else keywords
     stats = ExportStats(format)
     run = run if isinstance(run, Run) else open_run(run)
     named = isinstance(out, (str, os.PathLike)) and str(out) != "-"
@@ -210,17 +229,13 @@ def p_a_better(probs: dict[str, float]) -> float:
 
 def _preferences(run: Run, format: str, opts: ExportOptions,
                  stats: ExportStats) -> Iterator[dict[str, Any]]:
-    suite = run.suite(opts.gold_root, verify=True)
-    if suite.rubric.kind != "pairwise":
-        raise RunError(f"{run.path} is a {suite.rubric.kind} run; preference export needs a "
-                       "pairwise suite")
-    cols = suite.renderer.fields
-    items = {it.id: it.fields for it in suite.items}
+    texts = item_texts(run, opts.gold_root)
+    cols = texts.columns
     verdicts = _verdicts(run, opts.judge, opts.tie_margin)
 
     def generate() -> Iterator[dict[str, Any]]:
         for v in verdicts:
-            fields = items.get(v.item_id)
+            fields = texts.fields.get(v.item_id)
             if v.label is None or fields is None:
                 stats.dropped["error"] += 1
                 continue
@@ -228,34 +243,27 @@ def _preferences(run: Run, format: str, opts: ExportOptions,
                 stats.dropped["inconsistent"] += 1
                 continue
             prompt = trl_prompt(fields, cols["prompt"])  # multi-turn: the message list
-            texts = {"A": str(fields[cols["response_a"]]), "B": str(fields[cols["response_b"]])}
-            if texts["A"].strip() == texts["B"].strip():
+            if opts.chat and isinstance(prompt, str):
+                prompt = [{"role": "user", "content": prompt}]
+            sides = {"A": str(fields[cols["response_a"]]), "B": str(fields[cols["response_b"]])}
+            if sides["A"].strip() == sides["B"].strip():
                 stats.dropped["identical_responses"] += 1
                 continue
-            meta = {"id": v.item_id, "judge": v.judge, "consistent": v.consistent,
-                    "probs": dict(v.probs) if v.probs is not None else None,
-                    "gold": suite.gold.get(v.item_id)}
-            rec = (_reward(v, prompt, texts, opts, stats) if format == "reward"
-                   else _dpo(v, prompt, texts, opts, stats))
-            if rec is not None:
-                yield {**rec, **meta}
+            rec = _pair(v, prompt, sides, opts, stats)
+            if rec is None:
+                continue
+            if format == "reward":
+                rec = _reward(v, rec)
+            yield {**rec, "id": v.item_id, "judge": v.judge, "consistent": v.consistent,
+                   "probs": dict(v.probs) if v.probs is not None else None,
+                   "gold": texts.gold.get(v.item_id)}
 
     return generate()
 
 
-def _reward(v: ItemVerdict, prompt: Prompt, texts: dict[str, str], opts: ExportOptions,
-            stats: ExportStats) -> dict[str, Any] | None:
-    p = p_a_better(dict(v.probs)) if v.probs is not None else (
-        {"A": 1.0, "B": 0.0}.get(str(v.label), 0.5))
-    if max(p, 1 - p) < opts.min_confidence:
-        stats.dropped["low_confidence"] += 1
-        return None
-    return {"prompt": prompt, "response_a": texts["A"], "response_b": texts["B"],
-            "p_a_better": p, "label": v.label}
-
-
-def _dpo(v: ItemVerdict, prompt: Prompt, texts: dict[str, str], opts: ExportOptions,
-         stats: ExportStats) -> dict[str, Any] | None:
+def _pair(v: ItemVerdict, prompt: Prompt, sides: dict[str, str], opts: ExportOptions,
+          stats: ExportStats) -> dict[str, Any] | None:
+    """The DPO record of a verdict: ties and low-confidence verdicts give none."""
     if v.label not in ("A", "B"):
         stats.dropped["tie"] += 1
         return None
@@ -264,7 +272,19 @@ def _dpo(v: ItemVerdict, prompt: Prompt, texts: dict[str, str], opts: ExportOpti
         stats.dropped["low_confidence"] += 1
         return None
     loser = "B" if v.label == "A" else "A"
-    return {"prompt": prompt, "chosen": trl_reply(prompt, texts[v.label]),
-            "rejected": trl_reply(prompt, texts[loser]),
+    return {"prompt": prompt, "chosen": trl_reply(prompt, sides[v.label]),
+            "rejected": trl_reply(prompt, sides[loser]),
             "chosen_label": v.label, "confidence": confidence}
 
+
+def _reward(v: ItemVerdict, pair: dict[str, Any]) -> dict[str, Any]:
+    """A DPO record with TRL's reward ``margin`` (see the module docstring) added."""
+    if v.probs is None:
+        margin, p_chosen = 0.0, None
+    else:
+        loser = "B" if v.label == "A" else "A"
+        margin = float(v.p(str(v.label)) or 0.0) - float(v.p(loser) or 0.0)
+        p_a = p_a_better(dict(v.probs))
+        p_chosen = p_a if v.label == "A" else 1.0 - p_a
+    head = {k: pair[k] for k in ("prompt", "chosen", "rejected")}
+    return {**head, "margin": margin, **pair, "p_chosen_better": p_chosen}

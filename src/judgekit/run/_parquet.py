@@ -15,7 +15,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-_FLOAT = ("score", "confidence", "p_a_better")
+_FLOAT = ("score", "confidence", "p_a_better", "margin", "p_chosen_better")
 ROWS = 65_536
 """Rows per Parquet row group (and per chunk held in memory)."""
 

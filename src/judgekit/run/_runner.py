@@ -38,6 +38,7 @@ from judgekit.run._manifest import start_manifest as _start_manifest
 from judgekit.run._pipeline import Pipeline
 from judgekit.run._prepare import Batch, batches, check_renders, orders_of
 from judgekit.run._rundir import Run
+from judgekit.run._snapshot import snapshot_items
 from judgekit.run._store import Store
 from judgekit.run._verdict import to_label
 from judgekit.run._watch import Watch
@@ -174,6 +175,7 @@ def run_suite(
             manifest.update(status="stopped", stopped=str(exc))
             run.write_manifest(manifest)
             raise
+        manifest["items_snapshot"] = snapshot_items(suite, run)  # texts for exports
         summary.seconds = time.time() - t0
         manifest.update(finished=time.time(), status="complete", labels_made_from=inputs,
                         summary={k: v for k, v in asdict(summary).items() if k != "out"})

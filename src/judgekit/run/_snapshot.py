@@ -1,0 +1,207 @@
+"""A run's own copy of the item texts its preference exports need: the items snapshot.
+
+``dpo`` and ``reward`` exports pair the judge's verdicts with the texts it judged. At the end
+of :func:`judgekit.run_suite`, a pairwise run writes those texts to
+``RUN/items/<key>.parquet`` (:func:`snapshot_items`; the manifest's ``items_snapshot``): per
+item its ``id``, ``prompt``, ``conversation`` (a multi-turn item's messages, as JSON),
+``response_a``, ``response_b`` and ``gold`` label, the suite's field mapping already applied.
+A run directory copied to another machine then exports without the suite or its items files.
+
+The key is content-addressed: the sha256 of what the texts are made of (the items' sha256,
+the ``where``/``limit`` selection, the task settings and the field mapping; for a hand-built
+item list, of the rows themselves). A resumed run of the same inputs finds its snapshot and
+does not write it again; a run of other inputs writes another. Rows are written a row group
+(16,384 items) at a time to a temporary file renamed into place: memory stays flat in the
+suite's size, and a killed run leaves no half snapshot.
+
+It is on by default, because a run is usually made where the judge runs (a GPU machine) and
+exported elsewhere. It costs one more read of the items at the end of the run and about the
+texts' size on disk (compressed Parquet); set ``JUDGEKIT_ITEMS_SNAPSHOT=0`` to skip it (say
+for 10^7 items whose files stay beside the run). Pointwise runs have no preference export and
+get none.
+
+Exports read the texts from the suite's items files when their sha256 is still the one the
+run recorded, else from the snapshot, else fail naming both (:func:`item_texts`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from judgekit._errors import JudgekitError, RunError
+from judgekit.content._items import ItemSource
+from judgekit.content._turns import FIELD
+
+if TYPE_CHECKING:
+    from judgekit.content._suite import LoadedSuite
+    from judgekit.run._rundir import Run
+
+ENV = "JUDGEKIT_ITEMS_SNAPSHOT"
+"""Set to ``0`` (or ``off``, ``false``, ``no``) to skip writing the snapshot."""
+FOLDER = "items"
+COLUMNS = ("id", "prompt", "conversation", "response_a", "response_b", "gold")
+ROWS = 16_384
+"""Items per Parquet row group (and per chunk held in memory)."""
+IDENTITY = {name: name for name in ("prompt", "response_a", "response_b")}
+
+
+@dataclass(frozen=True)
+class Texts:
+    """What a preference export reads per item.
+
+    Attributes:
+        fields: Item id -> its fields.
+        columns: Template field (``prompt``, ``response_a``, ``response_b``) -> field name.
+        gold: Item id -> gold label, where the item has one.
+        origin: Where the texts came from (the items files, or the snapshot's path).
+
+    """
+
+    fields: Mapping[str, Mapping[str, Any]]
+    columns: Mapping[str, str]
+    gold: Mapping[str, str]
+    origin: str
+
+
+def snapshot_items(suite: LoadedSuite, run: Run) -> str | None:
+    """Write the run's items snapshot unless it exists; its path within the run.
+
+    Returns:
+        ``items/<key>.parquet``, or None for a pointwise suite or when ``JUDGEKIT_ITEMS_
+        SNAPSHOT`` is off.
+
+    Raises:
+        RunError: The snapshot cannot be written (the error names the file).
+
+    """
+    if suite.rubric.kind != "pairwise" or os.environ.get(ENV, "1").strip().lower() in (
+            "0", "off", "false", "no"):
+        return None
+    key = _key(suite)
+    rel = f"{FOLDER}/{key}.parquet"
+    target = run.path / rel
+    if target.is_file():
+        return rel
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        target.parent.mkdir(exist_ok=True)
+        _write(_rows(suite), tmp)
+        tmp.replace(target)
+    except OSError as exc:
+        raise RunError(f"cannot write the items snapshot {target}: {exc.strerror}; free some "
+                       f"space, or set {ENV}=0 to run without it") from None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+    return rel
+
+
+def _key(suite: LoadedSuite) -> str:
+    """The sha256 of what the snapshot's rows are made of (see the module docstring)."""
+    h = hashlib.sha256()
+    if isinstance(suite.items, ItemSource):
+        facts = {k: v for k, v in suite.items.describe().items() if k != "items"}
+        h.update(json.dumps({"source": facts, "fields": dict(suite.renderer.fields),
+                             "gold": suite.spec.gold, "gold_map": suite.spec.gold_map},
+                            sort_keys=True, default=str).encode())
+    else:  # a hand-built list: in memory already, so hash its rows
+        for row in _rows(suite):
+            h.update(json.dumps(row, sort_keys=True).encode() + b"\n")
+    return h.hexdigest()
+
+
+def _rows(suite: LoadedSuite) -> Iterator[dict[str, Any]]:
+    cols, gold = suite.renderer.fields, suite.gold if suite.spec.gold else {}
+    for item in suite.items:
+        f = item.fields
+        conversation = f.get(FIELD)
+        yield {"id": item.id, "prompt": _text(f.get(cols["prompt"])),
+               "conversation": json.dumps(conversation, ensure_ascii=False)
+               if isinstance(conversation, list) and conversation else None,
+               "response_a": _text(f.get(cols["response_a"])),
+               "response_b": _text(f.get(cols["response_b"])), "gold": gold.get(item.id)}
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _write(rows: Iterator[dict[str, Any]], path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([(name, pa.string()) for name in COLUMNS])
+    with pq.ParquetWriter(str(path), schema) as writer:
+        while chunk := list(islice(rows, ROWS)):
+            writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
+    with open(path, "rb+") as fh:  # durable before it is renamed into place
+        os.fsync(fh.fileno())
+
+
+def read_snapshot(run: Run) -> Texts | None:
+    """The texts of the run's items snapshot; None when the run has none.
+
+    Raises:
+        RunError: The manifest names a snapshot that is missing or unreadable.
+
+    """
+    rel = run.manifest.get("items_snapshot")
+    if not rel:
+        return None
+    path = run.path / str(rel)
+    import pyarrow.parquet as pq
+
+    fields: dict[str, dict[str, Any]] = {}
+    gold: dict[str, str] = {}
+    try:
+        for batch in pq.ParquetFile(path).iter_batches(ROWS, columns=list(COLUMNS)):
+            for row in batch.to_pylist():
+                conversation = row.pop("conversation")
+                if conversation is not None:
+                    row[FIELD] = json.loads(conversation)
+                label = row.pop("gold")
+                if label is not None:
+                    gold[row["id"]] = label
+                fields[row.pop("id")] = row
+    except (OSError, ValueError, KeyError) as exc:  # pyarrow's errors are both
+        raise RunError(f"the run's items snapshot {path} cannot be read ({exc}); copy the "
+                       "whole run directory, or export where the suite's items are") from None
+    return Texts(fields, IDENTITY, gold, str(path))
+
+
+def item_texts(run: Run, gold_root: Path | None = None) -> Texts:
+    """The texts a preference export pairs with the run's verdicts (see the module docstring).
+
+    Raises:
+        RunError: Not a pairwise run; or the suite's items cannot be read or changed since the
+            run, and the run has no snapshot to read instead.
+
+    """
+    kind = run.manifest.get("rubric_kind")
+    if kind not in (None, "pairwise"):
+        raise RunError(f"{run.path} is a {kind} run; preference export needs a pairwise suite")
+    try:
+        suite = run.suite(gold_root, verify=True)
+    except JudgekitError as exc:
+        try:
+            snapshot = read_snapshot(run)
+        except RunError as bad:
+            raise RunError(f"{exc}\nand {bad}") from None
+        if snapshot is None:
+            raise RunError(f"{exc}\nand {run.path} holds no items snapshot to export from "
+                           f"instead (it was made with {ENV}=0, or before snapshots): export "
+                           "where the suite's items are unchanged, or re-run the suite") from None
+        return snapshot
+    if suite.rubric.kind != "pairwise":
+        raise RunError(f"{run.path} is a {suite.rubric.kind} run; preference export needs a "
+                       "pairwise suite")
+    fields = {it.id: it.fields for it in suite.items}
+    return Texts(fields, suite.renderer.fields, suite.gold, str(suite.path))
