@@ -33,17 +33,26 @@ def test_keys_equal_request_cache_keys(user: str) -> None:
 
 
 class _Counting:
-    """Counts Renderer.requests calls (the render pass and the run's own renders)."""
+    """Counts renders (Renderer.requests calls) and the check pass's Renderer.check calls.
+
+    The core pairwise prompt is spliced, so the check pass vouches for an item without
+    rendering it: renders are the run's own.
+    """
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.calls = 0
-        real = Renderer.requests
+        self.calls = self.checks = 0
+        real, check = Renderer.requests, Renderer.check
 
         def counted(renderer: Renderer, *args: Any, **kwargs: Any) -> list[Request]:
             self.calls += 1
             return real(renderer, *args, **kwargs)
 
+        def counted_check(renderer: Renderer, *args: Any, **kwargs: Any) -> None:
+            self.checks += 1
+            check(renderer, *args, **kwargs)
+
         monkeypatch.setattr(Renderer, "requests", counted)
+        monkeypatch.setattr(Renderer, "check", counted_check)
 
 
 def test_a_finished_run_resumes_without_rendering(make_suite: MakeSuite, pairwise: Rows,
@@ -54,17 +63,17 @@ def test_a_finished_run_resumes_without_rendering(make_suite: MakeSuite, pairwis
     out = tmp_path / "run"
     renders = _Counting(monkeypatch)
     first = run_suite(load_suite(str(path)), [FakeBackend()], out, batch_size=8)
-    assert first.judged == 60 and renders.calls == 60  # the check pass, then the run
+    assert first.judged == 60 and (renders.checks, renders.calls) == (30, 30)  # check, run
     manifest = open_run(out).manifest
     assert manifest["checked"] == manifest["labels_made_from"] is not None
-    renders.calls = 0
+    renders.calls = renders.checks = 0
     again = run_suite(load_suite(str(path)), [FakeBackend()], out, batch_size=8)
-    assert (again.skipped, again.judged, renders.calls) == (60, 0, 0)
+    assert (again.skipped, again.judged, renders.checks, renders.calls) == (60, 0, 0, 0)
 
     rows[4]["response_a"] = "A changed answer."  # other inputs: everything is rendered
     path = make_suite(rows)
     changed = run_suite(load_suite(str(path)), [FakeBackend()], out, batch_size=8)
-    assert (changed.skipped, changed.judged, renders.calls) == (58, 2, 60)
+    assert (changed.skipped, changed.judged, renders.checks, renders.calls) == (58, 2, 30, 30)
 
 
 class _FailsAfter(FakeBackend):

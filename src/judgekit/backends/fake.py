@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import json.encoder
 import math
 import time
 from collections.abc import Sequence
 from typing import Any
 
 from judgekit._errors import BackendError
-from judgekit._types import Completion, Request
+from judgekit._types import Completion, Message, Request
 
 
 class FakeBackend:
@@ -46,6 +47,7 @@ class FakeBackend:
         self.garbage_every = garbage_every
         self.calls = 0
         self.requests_seen = 0
+        self._heads: dict[tuple[Message, ...], Any] = {}
 
     @property
     def model(self) -> str:
@@ -82,20 +84,36 @@ class FakeBackend:
     def close(self) -> None:
         """Nothing to release."""
 
+    def _digest(self, messages: Sequence[Message]) -> bytes:
+        """sha256 of ``json.dumps([seed, [message dicts]], sort_keys=True)``: the opinion's seed.
+
+        The part before the last message (the shared system message) is hashed once per
+        distinct head and reused, so a request costs only the hashing of its last message.
+        """
+        if not messages:
+            return hashlib.sha256(json.dumps([self.seed, []]).encode("utf-8")).digest()
+        head = tuple(messages[:-1])
+        state = self._heads.get(head)
+        if state is None:
+            if len(self._heads) >= _HEADS:
+                self._heads.clear()
+            text = "".join(f"{_message_json(m)}, " for m in head)
+            state = self._heads[head] = hashlib.sha256(
+                f"[{json.dumps(self.seed)}, [{text}".encode())
+        h = state.copy()
+        h.update(f"{_message_json(messages[-1])}]]".encode())
+        return h.digest()
+
     def _answer(self, request: Request) -> Completion:
         labels = request.sampling.labels
-        digest = hashlib.sha256(
-            json.dumps(
-                [self.seed, [m.to_dict() for m in request.messages]], sort_keys=True
-            ).encode("utf-8")
-        ).digest()
+        digest = self._digest(request.messages)
         schema = request.sampling.schema
         if schema:
             return _schema_answer(json.loads(schema), digest)
         weights = [1.0 + digest[i % len(digest)] / 32.0 for i in range(len(labels))]
-        total = sum(math.exp(w) for w in weights)
-        logprobs = {lab: w - math.log(total) for lab, w in zip(labels, weights, strict=True)}
-        best = max(labels, key=lambda lab: logprobs[lab])
+        log_total = math.log(sum(map(math.exp, weights)))
+        logprobs = {lab: w - log_total for lab, w in zip(labels, weights, strict=True)}
+        best = max(labels, key=logprobs.__getitem__)
         if request.sampling.mode == "rationale":
             text = json.dumps({"rationale": f"Deterministic fake critique {digest[:4].hex()}.",
                                "verdict": best})
@@ -104,6 +122,19 @@ class FakeBackend:
             top: tuple[dict[str, float], ...] = ({prefix: 0.0}, logprobs, {'"}': 0.0})
             return Completion(text=text, tokens=tokens, top_logprobs=top)
         return Completion(text=best, tokens=(best,), top_logprobs=(logprobs,))
+
+
+_HEADS = 64
+"""Distinct message heads (system messages) whose hash state a fake keeps."""
+
+
+def _message_json(message: Message) -> str:
+    """``json.dumps(message.to_dict(), sort_keys=True)``, spelled out."""
+    return f'{{"content": {_ascii(message.content)}, "role": {_ascii(message.role)}}}'
+
+
+_ascii = json.encoder.encode_basestring_ascii
+"""What ``json.dumps`` does with a string (``ensure_ascii``), without its dispatch."""
 
 
 def _schema_answer(schema: dict[str, Any], digest: bytes) -> Completion:

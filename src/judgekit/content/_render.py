@@ -12,7 +12,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from judgekit._errors import DomainNotFound, TemplateError
 from judgekit._types import Item, Message, Order, Request, Sampling
 from judgekit.content._domains import get_domain
 from judgekit.content._schema import Constitution, Rubric
+from judgekit.content._splice import Splice, printed_fields, splice
 
 _TAIL = (  # what may follow "<" to make a delimiter or a chat-template control token
     r"\s*/?\s*(?:response(?:_a|_b)?|prompt|reference|criterion|statement|tests|item|"
@@ -180,6 +181,8 @@ class Renderer:
     constitution: Constitution | None
     fields: Mapping[str, str]
     sampling: Sampling
+    _splices: dict[str, object] = field(default_factory=dict, init=False, repr=False,
+                                        compare=False)
 
     def shared_context(self) -> dict[str, Any]:
         """Variables every template sees (the shared prefix)."""
@@ -197,23 +200,58 @@ class Renderer:
     def requests(self, item: Item, system: str | None = None) -> list[Request]:
         """Render an item: ``AB`` and ``BA`` for pairwise rubrics, ``single`` otherwise."""
         system = self.system_message() if system is None else system
-        data = {name: item.fields.get(col) for name, col in self.fields.items()}
         base = {k: _clean(v) for k, v in item.fields.items()}
-        base.update({k: _clean(v) for k, v in data.items()})
-        orders: tuple[Order, ...] = ("AB", "BA") if self.rubric.kind == "pairwise" else ("single",)
+        base.update({name: base.get(col) for name, col in self.fields.items()})  # cleaned
         out = []
-        for order in orders:
+        for order in self.orders():
             view = dict(base)
             if order == "BA":
                 view["response_a"], view["response_b"] = base.get("response_b"), base.get(
                     "response_a"
                 )
-            ctx = {**self.shared_context(), "item": view, "item_id": item.id, "order": order}
-            user = _render(self.prompt.user, ctx, f"{self.prompt.name}/user.j2", item)
+            user = self._user(order, view, item)
             _shows_context(user, view, self.prompt, item)
             messages = (Message("system", system), Message("user", user))
             out.append(Request(item.id, order, messages, self.sampling))
         return out
+
+    def check(self, item: Item, system: str | None = None) -> None:
+        """Raise what :meth:`requests` raises for ``item``, rendering only when it must.
+
+        With a spliced template (:mod:`judgekit.content._splice`) rendering can fail only on
+        a printed field the item lacks, or on context the prompt must show (a conversation,
+        a step history): an item with neither needs no rendering to be known good.
+        """
+        fields = [self._splice(o) for o in self.orders()]
+        have = item.fields.keys() | self.fields.keys()
+        if (all(isinstance(f, Splice) and set(f.slots) - {None} <= have for f in fields)
+                and "conversation" not in have and "step_text" not in have):
+            return
+        self.requests(item, system)
+
+    def orders(self) -> tuple[Order, ...]:
+        """``AB`` and ``BA`` for pairwise rubrics, ``single`` otherwise."""
+        return ("AB", "BA") if self.rubric.kind == "pairwise" else ("single",)
+
+    def _splice(self, order: Order) -> Splice | None:
+        """The user template cut at its item values for ``order`` (None: it does not qualify)."""
+        fast = self._splices.get(order, _UNSET)
+        if fast is _UNSET:
+            fields = printed_fields(self.prompt.user)
+            fast = self._splices[order] = None if fields is None else splice(
+                self.prompt.user, fields, {**self.shared_context(), "order": order})
+        return fast if isinstance(fast, Splice) else None
+
+    def _user(self, order: Order, view: dict[str, Any], item: Item) -> str:
+        """The user message: spliced when the template allows it (:mod:`._splice`), else Jinja2."""
+        fast = self._splice(order)
+        if fast is not None and (user := fast.fill(view, item.id)) is not None:
+            return user
+        ctx = {**self.shared_context(), "item": view, "item_id": item.id, "order": order}
+        return _render(self.prompt.user, ctx, f"{self.prompt.name}/user.j2", item)
+
+
+_UNSET = object()
 
 
 def _shows_context(user: str, view: Mapping[str, Any], prompt: PromptPair, item: Item) -> None:

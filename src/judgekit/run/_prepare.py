@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import json.encoder
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -51,8 +52,8 @@ class Keys:
         return h.hexdigest()
 
 
-def _dump(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+_dump = json.encoder.encode_basestring
+"""``json.dumps(text, ensure_ascii=False)`` of a string, without its dispatch."""
 
 
 @dataclass
@@ -93,11 +94,15 @@ def orders_of(renderer: Renderer) -> tuple[Order, ...]:
 
 
 def check_renders(chunks: Iterable[Sequence[Item]], renderer: Renderer, system: str) -> int:
-    """Render every item once, storing nothing; the number of items (errors raise)."""
+    """Check that every item renders (:meth:`Renderer.check`); the number of items (errors raise).
+
+    Nothing is stored, and an item is rendered only when the check cannot vouch for it
+    without rendering (a template that is not spliced, context the prompt must show).
+    """
     n = 0
     for chunk in chunks:
         for item in chunk:
-            renderer.requests(item, system)
+            renderer.check(item, system)
         n += len(chunk)
     return n
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from judgekit._types import Completion, Label, Request, Sampling, Verdict
@@ -51,14 +52,21 @@ def token_label(token: str, labels: Sequence[str]) -> str | None:
 def label_probs(top: Mapping[str, float], labels: Sequence[str]) -> dict[str, float] | None:
     """Renormalized probability of each label from one position's top logprobs."""
     mass = dict.fromkeys(labels, 0.0)
+    of = _token_labels(tuple(labels))
     for token, logprob in top.items():
-        lab = token_label(token, labels)
+        lab = of(token)
         if lab is not None and logprob is not None and math.isfinite(logprob):
             mass[lab] += math.exp(logprob)
     total = sum(mass.values())
     if total <= 0.0:
         return None
     return {lab: p / total for lab, p in mass.items()}
+
+
+@lru_cache(maxsize=64)
+def _token_labels(labels: tuple[str, ...]) -> Callable[[str], str | None]:
+    """:func:`token_label` over ``labels``, remembering each token's answer (they repeat)."""
+    return lru_cache(maxsize=4096)(lambda token: token_label(token, labels))
 
 
 def expected_score(probs: Mapping[str, float] | None,
@@ -85,17 +93,20 @@ def parse(completion: Completion, sampling: Sampling,
         return _parse_rationale(completion, sampling, values)
     labels = sampling.labels
     probs = label_probs(completion.top_logprobs[0], labels) if completion.top_logprobs else None
-    text = completion.text.strip().casefold()
-    # only an exact label counts as text: a sentence that starts like a label is no verdict
-    text_label = next((lab for lab in labels if lab.casefold() == text), None)
     if probs is not None:
-        label = max(probs, key=lambda lab: probs[lab])
-    elif text_label is not None:
+        label = max(probs, key=probs.__getitem__)
+    elif (text_label := _text_label(completion.text, labels)) is not None:
         label = text_label
     else:
         return Verdict(label=None, error=f"unreadable verdict {completion.text[:80]!r}; "
                        f"expected one of {list(labels)}")
     return _verdict(label, probs, values)
+
+
+def _text_label(text: str, labels: Sequence[str]) -> str | None:
+    """The label ``text`` is (case and surrounding space aside); a sentence is no verdict."""
+    folded = text.strip().casefold()
+    return next((lab for lab in labels if lab.casefold() == folded), None)
 
 
 def _verdict(label: str, probs: dict[str, float] | None,
