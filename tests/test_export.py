@@ -50,6 +50,25 @@ def test_bad_format(run_dir: Path) -> None:
         export(run_dir, io.StringIO(), "pairs")  # type: ignore[arg-type]
 
 
+def test_options_or_keywords_not_both(run_dir: Path) -> None:
+    from judgekit.run import ExportOptions
+
+    with pytest.raises(ValueError, match="not both"):
+        export(run_dir, io.StringIO(), "items", ExportOptions(), tie_margin=0.1)
+    fh = io.StringIO()
+    assert export(run_dir, fh, "items", ExportOptions(tie_margin=0.2)).written == 12
+    assert fh.getvalue() != _items(run_dir)  # the options were applied ...
+    keyword = io.StringIO()
+    export(run_dir, keyword, "items", tie_margin=0.2)
+    assert keyword.getvalue() == fh.getvalue()  # ... as the keywords are
+
+
+def _items(run_dir: Path) -> str:
+    fh = io.StringIO()
+    export(run_dir, fh, "items")
+    return fh.getvalue()
+
+
 def test_not_a_run_dir(tmp_path: Path) -> None:
     with pytest.raises(RunError, match="not a judgekit run"):
         export(tmp_path, io.StringIO())

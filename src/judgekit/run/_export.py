@@ -20,7 +20,8 @@ Formats:
 texts) unless ``chat`` asks for the conversational form: ``prompt`` is
 ``[{"role": "user", "content": ...}]`` and ``chosen``/``rejected`` are
 ``[{"role": "assistant", "content": ...}]``. Multi-turn items are always conversational (the
-prompt is their message list, system and earlier turns kept). Either form loads with
+prompt is their message list, system and earlier turns kept), so a suite mixing multi-turn
+and single-turn items needs ``chat`` for one form throughout. Either form loads with
 ``datasets.load_dataset("json", data_files=...)`` and trains as is.
 
 Any format is written as JSON lines, or as Parquet when the file name ends in ``.parquet``:
