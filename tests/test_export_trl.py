@@ -159,6 +159,15 @@ def test_a_copied_run_exports_from_its_snapshot(make_suite: Any, tmp_path: Path)
         list(_records(copy, "dpo"))
 
 
+def test_a_snapshot_outside_the_run_is_refused(make_suite: Any, tmp_path: Path) -> None:
+    suite = make_suite()
+    run = open_run(make_run(suite, tmp_path / "run"))
+    run.write_manifest({**run.manifest, "items_snapshot": "../elsewhere.parquet"})
+    shutil.rmtree(suite.parent)
+    with pytest.raises(RunError, match=r"names the items snapshot '\.\./elsewhere\.parquet'"):
+        list(_records(run.path, "dpo"))
+
+
 def test_a_resumed_run_keeps_its_snapshot(make_suite: Any, tmp_path: Path) -> None:
     suite = make_suite()
     run = make_run(suite, tmp_path / "run")

@@ -30,6 +30,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
@@ -157,6 +158,9 @@ def read_snapshot(run: Run) -> Texts | None:
     if not rel:
         return None
     path = run.path / str(rel)
+    if not re.fullmatch(rf"{FOLDER}/[0-9a-f]{{64}}\.parquet", str(rel)):
+        raise RunError(f"{run.manifest_path} names the items snapshot {rel!r}, not "
+                       f"{FOLDER}/<sha256>.parquet inside the run; the manifest was edited")
     import pyarrow.parquet as pq
 
     fields: dict[str, dict[str, Any]] = {}
