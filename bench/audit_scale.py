@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -192,6 +193,9 @@ def scale(n: int, b: int, item_b: int, before: Path | None) -> None:
               f"{r['write']:.2f}; peak RSS {r['peak_mib']:.0f} MiB")
 
 
+ORDERS: tuple[Literal["AB"], Literal["BA"]] = ("AB", "BA")
+
+
 def write_run(folder: Path, items: int, rng: np.random.Generator) -> Path:
     """A run directory: manifest + store, one judge, both orders with probabilities."""
     from judgekit import Label
@@ -204,7 +208,7 @@ def write_run(folder: Path, items: int, rng: np.random.Generator) -> Path:
     p = rng.dirichlet([2, 2, 0.5], size=(items, 2))
     labels = []
     for i in range(items):
-        for o, order in enumerate(("AB", "BA")):
+        for o, order in enumerate(ORDERS):
             probs = dict(zip(("A", "B", "tie"), p[i, o].round(4).tolist(), strict=True))
             best = max(probs, key=probs.__getitem__)
             shown = {"A": "B", "B": "A"}.get(best, best) if order == "BA" else best

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from judgekit.auditing import _columns as columns
 from judgekit.auditing._columns import _NEEDS_NORM, needs_norm, norm, norm_label
 
 
@@ -27,12 +28,15 @@ def test_byte_test_equals_the_regex_on_slices(part: slice) -> None:
     assert needs_norm(arr).tolist() == regex(arr).tolist()
 
 
-def test_byte_test_equals_the_regex_on_random_strings() -> None:
+@pytest.mark.parametrize("rows", [7, 1 << 18])
+def test_byte_test_equals_the_regex_on_random_strings(monkeypatch: pytest.MonkeyPatch,
+                                                      rows: int) -> None:
+    monkeypatch.setattr(columns, "_ROWS", rows)  # rows tested at a time: chunk edges too
     rng = random.Random(0)
     alphabet = ["a", "0", ".", " ", "\t", "é", "~", "!", "\x7f", "\n", "Z", "€"]
     values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4)))
               for _ in range(5000)]
-    arr = pa.array([v if rng.random() > 0.05 else None for v in values], pa.string())
+    arr = pa.array([v if rng.random() > 0.05 else None for v in values], pa.string())[3:]
     got = needs_norm(arr)
     assert got.tolist() == regex(arr).tolist() and got.any() and not got.all()
     spelled = norm(arr).to_pylist()

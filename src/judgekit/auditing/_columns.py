@@ -21,6 +21,8 @@ Array = NDArray[Any]
 # Values norm_label may change: empty, a non-printable-ASCII first or last character
 # (whitespace among them), or a ".0" ending. Any other string is returned as it is.
 _NEEDS_NORM = r"^$|^[^!-~]|[^!-~]$|\.0$"
+_ROWS = 1 << 18
+"""Rows :func:`needs_norm` tests at a time."""
 _SCALAR = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean, pa.types.is_string,
            pa.types.is_large_string, pa.types.is_binary, pa.types.is_date, pa.types.is_temporal)
 
@@ -84,22 +86,26 @@ def needs_norm(arr: Any) -> Array:
     """Which strings of a string column match :data:`_NEEDS_NORM` (nulls: False).
 
     Tested on the UTF-8 bytes, without a regex: empty, a first or last byte outside ``!``..``~``
-    (a non-ASCII character starts and ends with such a byte), or ending in ``.0``.
+    (a non-ASCII character starts and ends with such a byte), or ending in ``.0``. Rows are
+    taken :data:`_ROWS` at a time, so that the temporaries stay small.
     """
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     _, off_buf, data_buf = arr.buffers()
-    offsets = np.frombuffer(off_buf, np.int32, len(arr) + 1, arr.offset * 4).astype(np.int64)
+    offsets = np.frombuffer(off_buf, np.int32, len(arr) + 1, arr.offset * 4)
     data = np.frombuffer(data_buf, np.uint8) if data_buf is not None and data_buf.size \
         else np.zeros(1, np.uint8)
-    start, end = offsets[:-1], offsets[1:]
-    size = end - start
-    head = data[np.where(size > 0, start, 0)]
-    tail = data[np.where(size > 0, end - 1, 0)]
-    dot = data[np.where(size > 1, end - 2, 0)]
-    odd = (size == 0) | (head < 0x21) | (head > 0x7E) | (tail < 0x21) | (tail > 0x7E) | \
-        ((size > 1) & (tail == 0x30) & (dot == 0x2E))
-    out: Array = odd & valid(arr)
+    out = np.zeros(len(arr), dtype=bool)
+    for at in range(0, len(arr), _ROWS):
+        stop = min(at + _ROWS, len(arr))
+        start, end = offsets[at:stop].astype(np.int64), offsets[at + 1:stop + 1].astype(np.int64)
+        size = end - start
+        head = data[np.where(size > 0, start, 0)]
+        tail = data[np.where(size > 0, end - 1, 0)]
+        dot = data[np.where(size > 1, end - 2, 0)]
+        out[at:stop] = (size == 0) | (head < 0x21) | (head > 0x7E) | (tail < 0x21) | \
+            (tail > 0x7E) | ((size > 1) & (tail == 0x30) & (dot == 0x2E))
+    out &= valid(arr)
     return out
 
 
