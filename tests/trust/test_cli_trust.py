@@ -161,7 +161,13 @@ def test_three_commands_from_labels_to_final_set(
     assert experts["expert:bob"]["agreement"] < 1.0
     dpo = _jsonl(tmp_path / "dpo")
     assert dpo and all(d["chosen"] != d["rejected"] and d["provenance"] for d in dpo)
-    assert all(0.0 <= r["p_a_better"] <= 1.0 for r in _jsonl(tmp_path / "reward.jsonl"))
+    reward = _jsonl(tmp_path / "reward.jsonl")
+    assert [{k: r[k] for k in ("prompt", "chosen", "rejected", "id")} for r in reward] == [
+        {k: d[k] for k in ("prompt", "chosen", "rejected", "id")} for d in dpo]  # TRL pairs
+    for r in reward:
+        human = not r["provenance"].startswith("judge:")
+        assert (r["margin"] == 1.0) if human else (-1.0 <= r["margin"] <= 1.0), r
+    assert {r["provenance"].split(":")[0] for r in reward} >= {"expert", "judge"}
 
 
 def test_no_certifiable_threshold_escalates_everything_and_says_how_much_gold(

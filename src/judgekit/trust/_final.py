@@ -1,9 +1,12 @@
-"""Training data from the merged final set: DPO pairs and reward soft labels, with provenance.
+"""Training data from the merged final set: DPO pairs and TRL reward pairs, with provenance.
 
-The same records ``judgekit export --format dpo|reward`` writes for a run, built from the
-final labels instead, so each pair says whether an expert, the gold or a trusted judge chose
-it. Ties are dropped from DPO; a reward label is ``P(A better)`` from the judge's distribution
-where the label is the judge's, else 1 / 0 / 0.5 for an expert's or gold A / B / tie.
+The same records ``judgekit export --format dpo|reward`` writes for a run (TRL's
+``prompt``/``chosen``/``rejected``; reward adds ``margin``), built from the final labels
+instead, so each pair says whether an expert, the gold or a trusted judge chose it. Ties are
+dropped from both. A reward ``margin`` is the judge's probability gap P(chosen) - P(rejected)
+where the label is a judge's with probabilities (0 without them), and 1 where an expert or
+the gold chose (a human's choice counts as certain); ``p_chosen_better`` keeps the soft label
+(``P(chosen) + P(tie) / 2``) where a judge's distribution gives one.
 """
 
 from __future__ import annotations
@@ -38,16 +41,23 @@ def preference_records(final: Iterable[Mapping[str, Any]], format: str,
             continue
         meta = {"id": rec["id"], "provenance": rec["provenance"],
                 "confidence": rec.get("confidence")}
-        if format == "reward":
-            probs = rec.get("probs")
-            p = p_a_better(dict(probs)) if probs and rec["provenance"].startswith("judge:") \
-                else {"A": 1.0, "B": 0.0}.get(label, 0.5)
-            yield {"prompt": rec["prompt"], "response_a": rec["response_a"],
-                   "response_b": rec["response_b"], "p_a_better": p, "label": label, **meta}
-            continue
         if label == "tie":
             drops["tie"] += 1
             continue
         loser = "B" if label == "A" else "A"
-        yield {"prompt": rec["prompt"], "chosen": rec[f"response_{label.lower()}"],
-               "rejected": rec[f"response_{loser.lower()}"], "chosen_label": label, **meta}
+        pair = {"prompt": rec["prompt"], "chosen": rec[f"response_{label.lower()}"],
+                "rejected": rec[f"response_{loser.lower()}"]}
+        if format == "reward":
+            pair.update(_margin(rec, label, loser))
+        yield {**pair, "chosen_label": label, **meta}
+
+
+def _margin(rec: Mapping[str, Any], label: str, loser: str) -> dict[str, Any]:
+    if not rec["provenance"].startswith("judge:"):
+        return {"margin": 1.0, "p_chosen_better": 1.0}
+    probs = rec.get("probs")
+    if not probs:
+        return {"margin": 0.0, "p_chosen_better": None}
+    p_a = p_a_better(dict(probs))
+    return {"margin": float(probs.get(label, 0.0)) - float(probs.get(loser, 0.0)),
+            "p_chosen_better": p_a if label == "A" else 1.0 - p_a}
