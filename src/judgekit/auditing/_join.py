@@ -8,9 +8,9 @@ e.g. met / not met) or ``categorical``. Labels become integer codes in the scale
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,12 +27,50 @@ SLICE_PRESENCE_ROWS = 1000
 """A slice column exists when one of the first this many matched rows has the key."""
 
 
+class ItemIds(Sequence[str]):
+    """Item ids kept as one pyarrow string column: a read-only list without a str per item.
+
+    Indexing, slicing, ``len``, iteration and ``==`` (with a list too) behave as a list's.
+    """
+
+    def __init__(self, column: Any) -> None:
+        self.column = column
+
+    def __len__(self) -> int:
+        return len(self.column)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return list(self)[i]
+        value: str = self.column[int(i)].as_py()
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.column.to_pylist())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ItemIds):
+            return bool(self.column.equals(other.column))
+        return isinstance(other, (list, tuple)) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"ItemIds({list(self)!r})" if len(self) <= 20 else f"ItemIds(<{len(self)} ids>)"
+
+
 @dataclass
 class AuditData:
     """Matched items as arrays (length n), ready for the statistics.
 
     Attributes:
-        ids: Item ids.
+        ids: Item ids (a list, or :class:`ItemIds` read from files).
         scale: ``pairwise``, ``ordinal``, ``binary`` or ``categorical``.
         space: Category labels, in code order.
         gold: Gold code per item.
@@ -54,7 +92,7 @@ class AuditData:
 
     """
 
-    ids: list[str]
+    ids: Sequence[str]
     scale: str
     space: list[str]
     gold: Array
@@ -154,7 +192,7 @@ def join(labels: ItemLabels, gold: GoldTable, *, extra: tuple[Table, Any] | None
         la, lb = fields.length("response_a"), fields.length("response_b")
         longer[la > lb], longer[lb > la] = 0, 1
     return AuditData(
-        ids=ids.to_pylist(), scale=scale, space=space, gold=g, judge=j,
+        ids=ItemIds(ids), scale=scale, space=space, gold=g, judge=j,
         annotators=_annotators(ann, space), probs=_probs(labels, lidx, space),
         conf=labels.conf[lidx], first=labels.first[lidx], second=labels.second[lidx],
         gold_first=n_ab * g_a + n_ba * g_b, gold_second=n_ab * g_b + n_ba * g_a,
