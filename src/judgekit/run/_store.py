@@ -78,6 +78,9 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA cache_size=-32768")  # 32 MiB: random cache keys touch many pages
+        # a batch's random cache keys dirty hundreds of pages: checkpoint every ~40 MiB of WAL
+        # (not 4 MiB) so a page rewritten by many batches is copied back once, not each time
+        self._db.execute("PRAGMA wal_autocheckpoint=10000")
         self._judges: dict[str, int] = {}
         self._judge_names: dict[int, str] = {}
         self._spaces: dict[tuple[str, ...], int] = {}
@@ -165,9 +168,10 @@ class Store:
 
         """
         fresh = {k: c for k, c in completions if c.error is None}
+        raw = {k: key_in(k) for k in fresh}
         try:
             with self._transaction():
-                rows = [(key_in(k), *completion_in(c)) for k, c in fresh.items()]
+                rows = [(raw[k], *completion_in(c)) for k, c in fresh.items()]
                 added = self._db.executemany(
                     "INSERT OR IGNORE INTO completions VALUES (?, ?, ?, ?)", rows).rowcount
                 texts = {k: c.text for k, c in fresh.items()}
@@ -177,7 +181,8 @@ class Store:
                 texts.update(self._texts([lab.key for lab in batch if lab.key not in texts]))
                 self._db.executemany(
                     "INSERT OR REPLACE INTO labels VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [self._label_row(lab, texts.get(lab.key)) for lab in batch])
+                    [self._label_row(lab, texts.get(lab.key), raw.get(lab.key))
+                     for lab in batch])
         except BaseException:
             self._load_names()  # ids given inside the failed transaction are gone
             raise
@@ -236,7 +241,9 @@ class Store:
         return int(self._db.execute(f"SELECT id FROM {table} WHERE {column} = ?",
                                     (value,)).fetchone()[0])
 
-    def _label_row(self, lab: Label, text: str | None) -> tuple[object, ...]:
+    def _label_row(self, lab: Label, text: str | None,
+                   key: bytes | str | None = None) -> tuple[object, ...]:
+        """The row of a label (``key``: its key as stored, when known)."""
         jid = self._judges.get(lab.judge)
         if jid is None:
             jid = self._judges[lab.judge] = self._id("judges", "name", lab.judge)
@@ -250,7 +257,8 @@ class Store:
                                                        json.dumps(list(names)))
                 self._space_labels[space] = names
             blob = pack([float(v) for v in lab.probs.values()])
-        return (lab.item_id, ORDER_CODE[lab.order], jid, key_in(lab.key), lab.label,
+        return (lab.item_id, ORDER_CODE[lab.order], jid, key_in(lab.key) if key is None else key,
+                lab.label,
                 presented_in(lab.label, lab.label_presented, lab.order), space, blob,
                 lab.score, lab.rationale, lab.error, None if text == lab.raw else lab.raw,
                 json.dumps(dict(lab.extra)) if lab.extra else None)
