@@ -53,6 +53,8 @@ def neutralize(text: str) -> str:
     character is changed; the rest of the text (``x²``, ``ﬁ``...) reaches the judge as written.
     """
     if text.isascii():
+        if "<" not in text and "[" not in text:
+            return text  # nothing a delimiter could start with
         return _DELIMS.sub(lambda m: _DEFANGED[m.group()], text)
     ignored = _ignored()
     if not _DELIMS.search(unicodedata.normalize("NFKC", text.translate(ignored))):
