@@ -108,27 +108,50 @@ def child(labels: Path, gold: Path, out: Path, b: int) -> None:
                       "matched": rep.data["coverage"]["matched"]}))
 
 
+PEAK = """
+import atexit, runpy, sys
+out = sys.argv.pop(1)
+def peak():  # VmHWM starts afresh at exec (ru_maxrss would count the parent's fork)
+    with open("/proc/self/status") as fh:
+        kb = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM"))
+    with open(out, "w") as fh:
+        fh.write(str(kb))
+atexit.register(peak)
+sys.argv = sys.argv[2:]  # -c HWM -m judgekit ARGS -> judgekit ARGS
+runpy.run_module("judgekit", run_name="__main__", alter_sys=True)
+"""
+"""A fresh process's own peak RSS, from its VmHWM as it exits."""
+
+
 def fresh(args: list[str], src: Path | None = None) -> tuple[float, str, float, float]:
-    """Run a command in a fresh process: wall seconds, stdout, CPU seconds, peak RSS (MiB)."""
+    """Run ``python ARGS`` in a fresh process: wall s, stdout, CPU s, peak RSS (MiB).
+
+    ``ARGS`` is ``-m judgekit ...`` or a script and its arguments.
+    """
     env = {**os.environ, "PYTHONPATH": str(src)} if src else None
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
+            tempfile.TemporaryDirectory() as tmp:
+        hwm = Path(tmp) / "hwm"
+        cmd = [sys.executable, "-c", PEAK, str(hwm), *args] if args[:2] == ["-m", "judgekit"] \
+            else [sys.executable, *args]
         t0 = time.perf_counter()
-        proc = subprocess.Popen(args, stdout=out, stderr=err, text=True, env=env)
-        _, status, use = os.wait4(proc.pid, 0)  # this child's own CPU time and peak RSS
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, env=env)
+        _, status, use = os.wait4(proc.pid, 0)  # this child's own CPU time
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         if proc.returncode != 0:
             raise SystemExit(f"{' '.join(args[:4])}... failed:\n{err.read()[-2000:]}")
-        return wall, out.read(), use.ru_utime + use.ru_stime, use.ru_maxrss / 1024
+        rss = int(hwm.read_text()) / 1024 if hwm.exists() else float("nan")
+        return wall, out.read(), use.ru_utime + use.ru_stime, rss
 
 
 def cli(labels: Path, out: Path, *args: str,
         src: Path | None = None) -> tuple[float, dict[str, object], float, float]:
     """``judgekit audit`` in a fresh process: wall s, the report, CPU s, peak RSS MiB."""
-    wall, _, cpu, rss = fresh([sys.executable, "-m", "judgekit", "audit", str(labels),
-                               "--out", str(out), *args], src)
+    wall, _, cpu, rss = fresh(["-m", "judgekit", "audit", str(labels), "--out", str(out),
+                               *args], src)
     return wall, json.loads((out / "report.json").read_text(encoding="utf-8")), cpu, rss
 
 
@@ -185,7 +208,7 @@ def scale(n: int, b: int, item_b: int, before: Path | None) -> None:
             print(f"before ({before}): {bef[0]:.2f} s ({bef[1]:.2f} s CPU), peak RSS "
                   f"{bef[2]:.0f} MiB; before / after: {bef[0] / after[0]:.1f}x wall, "
                   f"{bef[1] / after[1]:.1f}x CPU, {bef[2] / after[2]:.1f}x memory")
-        _, out, _, _ = fresh([sys.executable, __file__, "--child", str(labels), str(gold),
+        _, out, _, _ = fresh([__file__, "--child", str(labels), str(gold),
                               str(Path(tmp) / "api"), str(b)])
         r = json.loads(out)
         print(f"audit() + write (modules loaded): {r['total']:.2f} s = read/join "
