@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.markup import escape
@@ -19,6 +19,10 @@ from judgekit.run._export import export as export_run
 from judgekit.run._reparse import reparse
 from judgekit.run._runner import run_suite
 from judgekit.trust._hidden import HiddenGoldWatch
+
+if TYPE_CHECKING:
+    from judgekit.content._suite import LoadedSuite
+    from judgekit.run._ray import RayOptions
 
 HIDDEN_GOLD_FAILED = 3
 """Exit code of a run a judge's hidden gold stopped (the code a failed qualification gets)."""
@@ -50,8 +54,21 @@ def run(
     ignore_hidden_gold: Annotated[bool, typer.Option(
         help="Keep labeling when a judge fails the suite's hidden gold (still shown).")] =
     False,
+    executor: Annotated[str, typer.Option(
+        help="local (this process) or ray (a Ray cluster; see docs/ray.md).")] = "local",
+    ray_address: Annotated[str | None, typer.Option(
+        envvar="RAY_ADDRESS", help="ray: the cluster (default: RAY_ADDRESS, else a local "
+        "Ray).")] = None,
+    ray_actors: Annotated[int, typer.Option(
+        min=1, help="ray: judge actors per judge (one backend, one engine each).")] = 1,
+    ray_cpus_per_actor: Annotated[float, typer.Option(min=0.0, help="ray: CPUs per actor.")]
+    = 1.0,
+    ray_gpus_per_actor: Annotated[float, typer.Option(
+        min=0.0, help="ray: GPUs per actor (a vLLM judge: its tensor-parallel size).")] = 0.0,
 ) -> None:
     """Label every item of a suite and store the labels in a run directory."""
+    if executor not in ("local", "ray"):
+        raise JudgekitError(f"unknown --executor {executor!r}; use local or ray")
     loaded = load_suite(suite, gold_root=gold_root, limit=limit,
                         mode="rationale" if rationale else None)
     specs = judge or [loaded.spec.judge or "embedded"]
@@ -67,6 +84,18 @@ def run(
         embedded_options["model_dir"] = model_dir
     kind_options = {"fake": fake_options, "embedded": embedded_options,
                     "openai": {"concurrency": concurrency} if concurrency else {}}
+    if executor == "ray":
+        from judgekit.run._ray import RayOptions
+
+        if loaded.spec.qualification is not None and not skip_qualification:
+            raise JudgekitError("--executor ray does not run the suite's qualification gate; "
+                                "qualify the judges with --executor local, then pass "
+                                "--skip-qualification")
+        per_spec = {s: {**options, **{k: v for k, v in kind_options.get(
+            s.split(":")[0], {}).items() if k != "notify"}} for s in specs}  # picklable
+        return _on_ray(loaded, specs, out_dir, RayOptions(
+            ray_address, ray_actors, ray_cpus_per_actor, ray_gpus_per_actor, batch_size,
+            gold_root, per_spec))
     backends = []
     try:
         for s in specs:
@@ -116,6 +145,22 @@ def run(
                   markup=False)
     for warning in summary.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning)}")
+
+
+def _on_ray(loaded: LoadedSuite, specs: list[str], out_dir: Path, options: RayOptions) -> None:
+    """``run --executor ray``: the same stages on a Ray cluster (judgekit.run._ray)."""
+    from judgekit.run._ray import run_ray
+
+    with Progress(BarColumn(), MofNCompleteColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("judging on Ray", total=None)
+        summary = run_ray(loaded, specs, out_dir, options,
+                          lambda done, total: bar.update(task, completed=done, total=total))
+    out.print(f"[bold]{summary.out}[/] (ray): {summary.items} items x {len(summary.judges)} "
+              f"judge(s), {summary.requests} judgments: {summary.judged} judged, "
+              f"{summary.cached} from cache, {summary.skipped} already done, "
+              f"{summary.errors} errors ({summary.seconds:.1f} s)")
+    if summary.error_kinds:
+        out.print(f"errors by kind: {summary.error_kinds}")
 
 
 @app.command()

@@ -1,0 +1,260 @@
+"""Run a suite on a Ray cluster: the same stages as :func:`~judgekit.run_suite`, spread out.
+
+Per judge, one Ray Data pipeline: the items file is read with ``ray.data`` (JSON lines as
+text, parsed exactly as the local reader parses them; Parquet as columns), the rows the
+suite keeps pass through :func:`~judgekit.run._shards.keep_rows`, ``limit`` keeps the first N in
+file order, and an actor pool of :class:`~judgekit.run._shards.Judge` (one judge backend per
+actor: one vLLM engine per GPU actor) renders, judges and labels them into Parquet shards in
+the run directory. The driver ingests each shard into the run's SQLite store as it arrives
+(one transaction per shard; ``INSERT OR REPLACE`` on item/order/judge) and deletes it, so
+``judgekit audit``, ``export`` and ``reparse`` read the run like any other.
+
+Killing the driver at any instant loses nothing and duplicates nothing: a shard is whole or
+absent, the next run ingests what the last one left before it starts (idempotently), and the
+workers skip every label already stored under the same key, as a local resume does.
+
+Ray is an optional extra (``pip install 'judgekit[ray]'``): it is imported only here, inside
+functions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from judgekit._errors import JudgekitError, RunError
+from judgekit.content._items import ItemSource
+from judgekit.content._suite import LoadedSuite
+from judgekit.content._tasks import TaskSource
+from judgekit.run._manifest import fingerprint, start_manifest
+from judgekit.run._prepare import check_renders, orders_of
+from judgekit.run._rundir import Run
+from judgekit.run._runner import Progress, RunSummary, chunked
+from judgekit.run._shards import Judge, keep_rows, read_shard, shard_dir
+from judgekit.run._snapshot import snapshot_items
+from judgekit.run._store import Store
+
+_FORMATS = ("jsonl", "parquet", "folder")
+
+
+@dataclass
+class RayOptions:
+    """How a suite runs on Ray.
+
+    Attributes:
+        address: The cluster (``ray.init(address=...)``); None: ``RAY_ADDRESS`` if set, else
+            a local Ray started for this run (on 127.0.0.1) and stopped after it.
+        actors: Judge actors per judge (each holds one backend: one engine).
+        cpus_per_actor: CPUs each actor reserves (leave some to reading and writing).
+        gpus_per_actor: GPUs each actor reserves (a vLLM judge: its tensor-parallel size).
+        batch_size: Requests per backend call (one shard, one store transaction each).
+        gold_root: Passed to the workers' ``load_suite`` (where ``gold:`` items lie).
+        backend_options: Judge spec -> keyword options for ``make_backend`` on the workers
+            (picklable).
+
+    """
+
+    address: str | None = None
+    actors: int = 1
+    cpus_per_actor: float = 1.0
+    gpus_per_actor: float = 0.0
+    batch_size: int = 512
+    gold_root: Path | None = None
+    backend_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def run_ray(suite: LoadedSuite, specs: list[str], out: str | os.PathLike[str],
+            options: RayOptions | None = None, progress: Progress | None = None) -> RunSummary:
+    """Label every item of ``suite`` with every judge spec on Ray, resuming ``out``.
+
+    Args:
+        suite: The loaded suite (its items in a ``.jsonl`` or ``.parquet`` file or folder).
+        specs: Judge specs (``fake``, ``vllm:MODEL``, ``embedded``...), built on the actors.
+        out: The run directory (created; resumed if it holds this suite).
+        options: Cluster, actors and resources (default: :class:`RayOptions`).
+        progress: Called with (done, total) after every ingested shard.
+
+    Raises:
+        RunError: Ray is not installed, the items cannot be read by Ray, the run directory is
+            locked or holds another suite, or the workers failed.
+
+    """
+    opts = options or RayOptions()
+    if opts.batch_size < 1 or opts.actors < 1:
+        raise RunError("--batch-size and --ray-actors must be at least 1")
+    source = _source_of(suite)
+    _require_ray()
+    t0 = time.time()
+    run = Run(out)
+    system = suite.renderer.system_message()
+    inputs = fingerprint(suite, system)
+    before = run.manifest if run.exists() else {}
+    if inputs is not None and before.get("checked") == inputs:
+        n_items = int(before["items"])
+    else:  # a template error must not leave a half-made run (nor reach a worker)
+        n_items = check_renders(chunked(suite.items), suite.renderer, system)
+    summary = RunSummary(out=run.path, judges=[], items=n_items)
+    summary.requests = n_items * len(orders_of(suite.renderer)) * len(specs)
+    run.create()
+    shard_dir(run.path).mkdir(exist_ok=True)
+    with run.lock(), run.store() as store:
+        manifest = start_manifest(suite, [], run, n_items)
+        trusted = inputs is not None and (
+            store.empty() or before.get("labels_made_from") == inputs)
+        manifest.update(checked=inputs, labels_made_from=inputs if trusted else None,
+                        executor="ray")
+        run.write_manifest(manifest)  # before any label
+        _ingest(store, sorted(shard_dir(run.path).glob("*.parquet")), None)  # a killed run's
+        for tmp in shard_dir(run.path).glob(".*.tmp"):
+            tmp.unlink()
+        started = _connect(opts.address)
+        try:
+            for index, spec in enumerate(specs):
+                plan = _plan(suite, spec, run.path, (index, trusted, inputs), opts)
+                rows = _pipeline(suite, source, plan, opts).iter_rows()
+                _worker_errors(partial(_collect, rows, store, run, manifest, summary, progress))
+        finally:
+            if started:
+                import ray
+
+                ray.shutdown()
+        manifest["items_snapshot"] = snapshot_items(suite, run)  # texts for exports, as local
+        summary.seconds = time.time() - t0
+        manifest.update(finished=time.time(), status="complete", labels_made_from=inputs,
+                        summary={k: v for k, v in asdict(summary).items() if k != "out"})
+        run.write_manifest(manifest)
+    return summary
+
+
+def _source_of(suite: LoadedSuite) -> ItemSource:
+    """The suite's item source, if Ray can read it; else a clear error."""
+    source = suite.items
+    if not isinstance(source, ItemSource) or source.location.kind not in _FORMATS:
+        where = source.location.text if isinstance(source, ItemSource) else "a list of items"
+        raise RunError(f"--executor ray reads items from a .jsonl or .parquet file or a folder "
+                       f"of .parquet files, not {where!r}; convert the items, or use "
+                       "--executor local")
+    if suite.hidden is not None:
+        raise RunError("--executor ray does not mix in hidden gold (the suite's 'hidden_gold:'); "
+                       "use --executor local, or drop 'hidden_gold:' for this run")
+    if isinstance(source, TaskSource) and source.steps is not None:
+        raise RunError("--executor ray does not run step-review suites (one solution becomes "
+                       "several items); use --executor local")
+    return source
+
+
+def _require_ray() -> None:
+    """Fail clearly, before anything is written, where Ray is not installed."""
+    try:
+        import ray.data  # noqa: F401
+    except ModuleNotFoundError:
+        raise RunError("--executor ray needs Ray: pip install 'judgekit[ray]'") from None
+
+
+def _connect(address: str | None) -> bool:
+    """Join the cluster (or start a local one on 127.0.0.1); whether this call started it."""
+    import ray
+
+    if ray.is_initialized():
+        return False
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    if address:
+        ray.init(address=address, log_to_driver=False)
+    else:
+        ray.init(include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1")
+    return True
+
+
+def _plan(suite: LoadedSuite, spec: str, out: Path, judge: tuple[int, bool, str | None],
+          opts: RayOptions) -> dict[str, Any]:
+    """What every actor of one judge needs, picklable; ``judge``: (index, trusted, inputs)."""
+    index, trusted, inputs = judge
+    source = suite.items
+    assert isinstance(source, ItemSource)
+    ref = suite.ref if not suite.ref.endswith((".yaml", ".yml")) else str(suite.path)
+    env = {k: v for k, v in os.environ.items() if k.startswith(("VLLM_", "JUDGEKIT_"))}
+    return {"suite": ref, "gold_root": opts.gold_root, "mode": suite.renderer.sampling.mode,
+            "limit": source.limit, "spec": spec, "options": opts.backend_options.get(spec, {}),
+            "out": str(out.resolve()), "index": index, "trusted": trusted, "env": env,
+            "inputs": inputs}
+
+
+def _pipeline(suite: LoadedSuite, source: ItemSource, plan: dict[str, Any],
+              opts: RayOptions) -> Any:
+    """The Ray Data pipeline of one judge: read, keep, limit, judge into shards."""
+    import ray.data
+    from ray.data import ActorPoolStrategy
+
+    path = str(source.location.path)
+    jsonl = source.location.kind == "jsonl"
+    context = ray.data.DataContext.get_current()
+    keep = context.execution_options.preserve_order
+    context.execution_options.preserve_order = keep or source.limit is not None  # first N
+    try:  # a dataset takes a copy of the context when it is made
+        ds = ray.data.read_text(path) if jsonl else ray.data.read_parquet(path)
+    finally:
+        context.execution_options.preserve_order = keep
+    ds = ds.map_batches(partial(keep_rows, source=source, jsonl=jsonl), batch_format="pyarrow",
+                        num_cpus=0.25)
+    if source.limit is not None:
+        ds = ds.limit(source.limit)
+    per_call = max(1, opts.batch_size // len(orders_of(suite.renderer)))
+    return ds.map_batches(Judge, fn_constructor_kwargs={"plan": plan}, batch_size=per_call,
+                          batch_format="numpy", compute=ActorPoolStrategy(size=opts.actors),
+                          num_cpus=opts.cpus_per_actor, num_gpus=opts.gpus_per_actor or None)
+
+
+def _worker_errors(work: Callable[[], None]) -> None:
+    """Run ``work``; a worker's judgekit error is raised as itself, any other as RunError."""
+    from ray.exceptions import RayError
+
+    try:
+        work()
+    except RayError as exc:
+        cause = getattr(exc, "cause", None)
+        if isinstance(cause, JudgekitError):
+            raise cause from None
+        last = (str(cause or exc).strip().splitlines() or [type(exc).__name__])[-1]
+        if last.startswith("judgekit."):  # "judgekit._errors.BackendError: judge ..."
+            last = last.partition(": ")[2]
+        raise RunError(f"a Ray worker failed: {last}; the labels stored so far are kept, "
+                       "rerun to resume") from None
+
+
+def _collect(rows: Iterable[dict[str, Any]], store: Store, run: Run, manifest: dict[str, Any],
+             summary: RunSummary, progress: Progress | None) -> None:
+    """Ingest each shard the workers report, counting what they did."""
+    done = summary.skipped + summary.cached + summary.judged
+    for row in rows:
+        model = str(row["model"])
+        if model not in summary.judges:  # the manifest names a judge before its first label
+            summary.judges.append(model)
+            manifest["judges"].append({"model": model, **json.loads(str(row["describe"]))})
+            run.write_manifest(manifest)
+        if row["shard"]:
+            _ingest(store, [Path(str(row["shard"]))], summary)
+        summary.skipped += int(row["skipped"])
+        summary.cached += int(row["cached"])
+        summary.judged += int(row["judged"])
+        done += int(row["skipped"]) + int(row["cached"]) + int(row["judged"])
+        if progress:
+            progress(done, summary.requests)
+
+
+def _ingest(store: Store, shards: list[Path], summary: RunSummary | None) -> None:
+    """Write shards into the store (one transaction each), then delete them."""
+    for path in shards:
+        labels, answers = read_shard(path)
+        if labels:
+            store.write(labels[0].judge, answers, labels)
+        if summary is not None:
+            for label in labels:
+                summary.count(label)
+        path.unlink()

@@ -1,0 +1,180 @@
+"""The Ray executor: same labels as the local one, resumable, kill-safe, through the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from judgekit import RunError, load_suite, run_suite
+from judgekit.backends import FakeBackend
+from judgekit.run import Store, open_run
+from judgekit.run._ray import RayOptions, run_ray
+from judgekit.run._shards import shard_dir
+
+from .conftest import rows, write_suite
+
+pytestmark = pytest.mark.usefixtures("cluster")
+
+
+def labels_of(out: Path) -> list[Any]:
+    with Store(out / "labels.sqlite") as store:
+        return list(store.labels())
+
+
+def test_fake_judge_on_10k_items_gives_the_local_labels(tmp_path: Path) -> None:
+    suite = load_suite(str(write_suite(tmp_path / "s", rows(10_000))))
+    local = run_suite(suite, [FakeBackend()], tmp_path / "local")
+    seen: list[tuple[int, int]] = []
+    summary = run_ray(suite, ["fake"], tmp_path / "ray", RayOptions(batch_size=1024),
+                      lambda d, t: seen.append((d, t)))
+    assert (summary.items, summary.requests, summary.judged, summary.errors) == (
+        10_000, 20_000, 20_000, 0)
+    assert summary.judges == local.judges == ["fake:0"]
+    assert seen[-1] == (20_000, 20_000) and len(seen) >= 10  # a shard of ~1024 at a time
+    ours, theirs = labels_of(tmp_path / "ray"), labels_of(tmp_path / "local")
+    assert len(ours) == 20_000
+    assert ours == theirs  # label by label: verdict, probs, key, raw, presented order
+    manifest = open_run(tmp_path / "ray").manifest
+    assert manifest["status"] == "complete" and manifest["executor"] == "ray"
+    assert manifest["judges"] == [{"model": "fake:0", **FakeBackend().describe()}]
+    local_manifest = open_run(tmp_path / "local").manifest
+    assert manifest["labels_made_from"] == local_manifest["checked"]
+    assert manifest["items_snapshot"] == local_manifest["items_snapshot"]
+    assert (tmp_path / "ray" / manifest["items_snapshot"]).is_file()
+    assert not list(shard_dir(tmp_path / "ray").iterdir())  # every shard ingested
+    again = run_ray(suite, ["fake"], tmp_path / "ray")
+    assert (again.skipped, again.judged) == (20_000, 0)
+    assert labels_of(tmp_path / "ray") == theirs
+
+
+def test_parquet_where_limit_and_preference_sides_match_local(tmp_path: Path) -> None:
+    items = [{"id": r["id"], "prompt": r["prompt"], "good": r["response_a"],
+              "bad": r["response_b"], "split": "test" if i % 4 else "train"}
+             for i, r in enumerate(rows(600))]
+    path = write_suite(tmp_path / "s", items, items_name="items.parquet",
+                       fields={"chosen": "good", "rejected": "bad"}, gold="chosen_label",
+                       where={"split": "test"}, limit=300)
+    suite = load_suite(str(path))
+    run_suite(suite, [FakeBackend(seed=3)], tmp_path / "local", batch_size=64)
+    summary = run_ray(suite, ["fake:3"], tmp_path / "ray", RayOptions(batch_size=64))
+    assert summary.items == 300 and summary.judged == 600
+    ours = labels_of(tmp_path / "ray")
+    assert ours == labels_of(tmp_path / "local")
+    last_kept = [r["id"] for r in items if r["split"] == "test"][299]
+    assert max(lab.item_id for lab in ours) == last_kept  # the first 300 kept, in file order
+
+
+def test_a_panel_and_a_resumed_run_judge_only_what_is_missing(tmp_path: Path) -> None:
+    suite = load_suite(str(write_suite(tmp_path / "s", rows(400))))
+    run_ray(suite, ["fake"], tmp_path / "ray", RayOptions(batch_size=100))
+    summary = run_ray(suite, ["fake", "fake:1"], tmp_path / "ray", RayOptions(batch_size=100))
+    assert (summary.skipped, summary.judged) == (800, 800)
+    run_suite(suite, [FakeBackend(), FakeBackend(seed=1)], tmp_path / "local")
+    assert labels_of(tmp_path / "ray") == labels_of(tmp_path / "local")
+    assert [j["model"] for j in open_run(tmp_path / "ray").manifest["judges"]] == [
+        "fake:0", "fake:1"]
+
+
+DRIVER = """
+import sys, ray
+from judgekit import load_suite
+from judgekit.run._ray import RayOptions, run_ray
+ray.init(address=sys.argv[1], log_to_driver=False)
+run_ray(load_suite(sys.argv[2]), ["fake"], sys.argv[3],
+        RayOptions(batch_size=40, backend_options={"fake": {"latency": 0.05}}))
+"""
+
+
+def test_a_killed_driver_resumes_without_loss_or_duplicates(tmp_path: Path,
+                                                            cluster: str) -> None:
+    path = write_suite(tmp_path / "s", rows(3000))
+    out = tmp_path / "ray"
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    proc = subprocess.Popen([sys.executable, "-c", DRIVER, cluster, str(path), str(out)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and proc.poll() is None:
+            if (out / "labels.sqlite").is_file() and _count(out) >= 400:
+                break
+            time.sleep(0.2)
+        assert proc.poll() is None, "the run ended before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    stored = _count(out)
+    assert 400 <= stored < 6000
+    assert open_run(out).manifest["status"] == "running"
+    suite = load_suite(str(path))
+    summary = run_ray(suite, ["fake"], out, RayOptions(batch_size=400))
+    assert summary.skipped >= stored and summary.skipped + summary.judged == 6000
+    run_suite(suite, [FakeBackend()], tmp_path / "local")
+    assert labels_of(out) == labels_of(tmp_path / "local")
+    assert not [p for p in shard_dir(out).iterdir()]  # left-over shards ingested, temp removed
+
+
+def _count(out: Path) -> int:
+    try:
+        with Store(out / "labels.sqlite") as store:
+            return store.count()
+    except Exception:  # being created this instant
+        return 0
+
+
+def test_cli_runs_on_ray_and_export_reads_the_run(tmp_path: Path, cluster: str,
+                                                  jk: Any) -> None:
+    path = write_suite(tmp_path / "s", rows(50))
+    env = {"RAY_ADDRESS": cluster, "RAY_USAGE_STATS_ENABLED": "0"}
+    done = jk("run", str(path), "--out", str(tmp_path / "ray"), "--judge", "fake",
+              "--executor", "ray", "--batch-size", "20", env=env, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "50 items x 1 judge(s), 100 judgments: 100 judged" in done.stdout
+    run_suite(load_suite(str(path)), [FakeBackend()], tmp_path / "local")
+    assert labels_of(tmp_path / "ray") == labels_of(tmp_path / "local")
+    exported = jk("export", str(tmp_path / "ray"), "--format", "items", env=env)
+    assert exported.returncode == 0, exported.stderr
+    assert len([json.loads(line) for line in exported.stdout.splitlines()]) == 50
+
+
+def test_cli_refuses_an_unknown_executor(tmp_path: Path, jk: Any) -> None:
+    path = write_suite(tmp_path / "s", rows(5))
+    done = jk("run", str(path), "--out", str(tmp_path / "r"), "--judge", "fake",
+              "--executor", "spark")
+    assert done.returncode != 0
+    assert "unknown --executor 'spark'; use local or ray" in done.stdout + done.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_items_ray_cannot_read_are_refused_before_anything_runs(tmp_path: Path) -> None:
+    path = write_suite(tmp_path / "s", [])
+    (tmp_path / "s" / "items.csv").write_text("id,prompt,response_a,response_b,human_label\n"
+                                              "a,q,x,y,A\n", encoding="utf-8")
+    text = path.read_text(encoding="utf-8").replace("items.jsonl", "items.csv")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RunError, match=r"reads items from a \.jsonl or \.parquet"):
+        run_ray(load_suite(str(path)), ["fake"], tmp_path / "r")
+    assert not (tmp_path / "r").exists()
+
+
+def test_without_ray_the_error_says_how_to_install_it(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    suite = load_suite(str(write_suite(tmp_path / "s", rows(3))))
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(RunError, match=r"pip install 'judgekit\[ray\]'"):
+        run_ray(suite, ["fake"], tmp_path / "r")
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_worker_error_says_what_failed_in_one_line(tmp_path: Path) -> None:
+    suite = load_suite(str(write_suite(tmp_path / "s", rows(3))))
+    with pytest.raises(RunError, match="a Ray worker failed: judge 'fake:x': the seed must be"):
+        run_ray(suite, ["fake:x"], tmp_path / "r")
+    assert open_run(tmp_path / "r").manifest["status"] == "running"
