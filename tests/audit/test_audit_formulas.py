@@ -130,3 +130,41 @@ def test_interval_ignores_nan_and_is_none_when_empty() -> None:
     assert Bootstrap.interval(np.array([np.nan, np.nan])) is None
     lo, hi = Bootstrap.interval(np.r_[np.arange(101.0), np.nan])  # type: ignore[misc]
     assert (lo, hi) == pytest.approx((2.5, 97.5))
+
+
+@pytest.mark.parametrize("level", ["nominal", "ordinal"])
+@pytest.mark.parametrize("seed", range(4))
+def test_alpha_from_coincidences_of_vote_rows_equals_krippendorff_with_missing(
+        seed: int, level: str) -> None:
+    rng = np.random.default_rng(seed)
+    n, m, k = 300, 4, 4
+    truth = rng.integers(0, k, n)
+    ann = np.where(rng.random((n, m)) < 0.6, truth[:, None], rng.integers(0, k, (n, m)))
+    ann[rng.random((n, m)) < 0.3] = -1  # missing: some items keep 0 or 1 annotator
+    votes = np.stack([(ann == c).sum(axis=1) for c in range(k)], axis=1)
+    rows, counts = np.unique(votes, axis=0, return_counts=True)  # items grouped by votes
+    ours = F.alpha_from_coincidences(F.coincidences(rows, counts), level)
+    data = np.where(ann >= 0, ann, np.nan).T.astype(float)
+    ref = krippendorff.alpha(reliability_data=data, value_domain=list(range(k)),
+                             level_of_measurement=level)
+    assert ours == pytest.approx(ref, rel=1e-12, abs=1e-12)
+
+
+def test_point_estimates_from_the_table_equal_the_libraries_to_1e12() -> None:
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        k, n = int(rng.integers(2, 6)), int(rng.integers(50, 5000))
+        g = rng.integers(0, k, n)
+        j = np.where(rng.random(n) < rng.random(), g, rng.integers(0, k, n))
+        t, labels = table(g, j, k), list(range(k))
+        pairs = [(F.kappa(t), cohen_kappa_score(g, j, labels=labels)),
+                 (F.kappa(t, "quadratic"), cohen_kappa_score(g, j, labels=labels,
+                                                             weights="quadratic")),
+                 (F.macro_f1(t), f1_score(g, j, average="macro")),
+                 (F.spearman(t), sst.spearmanr(g, j).statistic),
+                 (F.kendall_tau_b(t), sst.kendalltau(g, j).statistic),
+                 (F.krippendorff_alpha(t), krippendorff.alpha(
+                     reliability_data=np.vstack([g, j]).astype(float), value_domain=labels,
+                     level_of_measurement="nominal"))]
+        for ours, ref in pairs:
+            assert ours == pytest.approx(ref, rel=1e-12, abs=1e-12)
