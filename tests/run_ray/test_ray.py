@@ -50,9 +50,24 @@ def test_fake_judge_on_10k_items_gives_the_local_labels(tmp_path: Path) -> None:
     assert manifest["items_snapshot"] == local_manifest["items_snapshot"]
     assert (tmp_path / "ray" / manifest["items_snapshot"]).is_file()
     assert not list(shard_dir(tmp_path / "ray").iterdir())  # every shard ingested
-    again = run_ray(suite, ["fake"], tmp_path / "ray")
-    assert (again.skipped, again.judged) == (20_000, 0)
     assert labels_of(tmp_path / "ray") == theirs
+
+
+def test_a_finished_run_resumes_without_asking_the_cluster(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    suite = load_suite(str(write_suite(tmp_path / "s", rows(300))))
+    first = run_ray(suite, ["fake:2"], tmp_path / "ray")
+    assert open_run(tmp_path / "ray").manifest["ray_judges"] == {"fake:2": "fake:2"}
+
+    def no_cluster(address: str | None) -> bool:
+        raise AssertionError("a finished run must not start a pipeline")
+
+    monkeypatch.setattr("judgekit.run._ray._connect", no_cluster)
+    again = run_ray(suite, ["fake:2"], tmp_path / "ray")
+    assert (again.skipped, again.judged, again.judges) == (600, 0, ["fake:2"])
+    manifest = open_run(tmp_path / "ray").manifest
+    assert manifest["status"] == "complete" and manifest["judges"][0]["model"] == "fake:2"
+    assert len(labels_of(tmp_path / "ray")) == first.judged == 600
 
 
 def test_parquet_where_limit_and_preference_sides_match_local(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ from judgekit._errors import JudgekitError, RunError
 from judgekit.content._items import ItemSource
 from judgekit.content._suite import LoadedSuite
 from judgekit.content._tasks import TaskSource
-from judgekit.run._manifest import fingerprint, start_manifest
+from judgekit.run._manifest import all_done, fingerprint, start_manifest
 from judgekit.run._prepare import check_renders, orders_of
 from judgekit.run._rundir import Run
 from judgekit.run._runner import Progress, RunSummary, chunked
@@ -104,26 +104,24 @@ def run_ray(suite: LoadedSuite, specs: list[str], out: str | os.PathLike[str],
     run.create()
     shard_dir(run.path).mkdir(exist_ok=True)
     with run.lock(), run.store() as store:
+        old = run.manifest if run.exists() else {}
         manifest = start_manifest(suite, [], run, n_items)
         trusted = inputs is not None and (
-            store.empty() or before.get("labels_made_from") == inputs)
+            store.empty() or old.get("labels_made_from") == inputs)
+        known: dict[str, str] = dict(old.get("ray_judges") or {})  # spec -> model id
         manifest.update(checked=inputs, labels_made_from=inputs if trusted else None,
-                        executor="ray")
+                        executor="ray", ray_judges=known)
         run.write_manifest(manifest)  # before any label
-        _ingest(store, sorted(shard_dir(run.path).glob("*.parquet")), None)  # a killed run's
-        for tmp in shard_dir(run.path).glob(".*.tmp"):
-            tmp.unlink()
-        started = _connect(opts.address)
-        try:
-            for index, spec in enumerate(specs):
-                plan = _plan(suite, spec, run.path, (index, trusted, inputs), opts)
-                rows = _pipeline(suite, source, plan, opts).iter_rows()
-                _worker_errors(partial(_collect, rows, store, run, manifest, summary, progress))
-        finally:
-            if started:
-                import ray
-
-                ray.shutdown()
+        models = [known.get(s) for s in specs]
+        if trusted and all(models) and all_done(old, [str(m) for m in models]):
+            summary.judges = [str(m) for m in models]  # a finished run: nothing to ask Ray
+            manifest["judges"] = [j for j in old["judges"] if j.get("model") in models]
+            summary.skipped = summary.requests
+            if progress:
+                progress(summary.requests, summary.requests)
+        else:
+            driver = _Driver(run, store, manifest, summary, progress)
+            driver.run(suite, source, specs, opts, (trusted, inputs))
         manifest["items_snapshot"] = snapshot_items(suite, run)  # texts for exports, as local
         summary.seconds = time.time() - t0
         manifest.update(finished=time.time(), status="complete", labels_made_from=inputs,
@@ -228,24 +226,52 @@ def _worker_errors(work: Callable[[], None]) -> None:
                        "rerun to resume") from None
 
 
-def _collect(rows: Iterable[dict[str, Any]], store: Store, run: Run, manifest: dict[str, Any],
-             summary: RunSummary, progress: Progress | None) -> None:
-    """Ingest each shard the workers report, counting what they did."""
-    done = summary.skipped + summary.cached + summary.judged
-    for row in rows:
-        model = str(row["model"])
-        if model not in summary.judges:  # the manifest names a judge before its first label
-            summary.judges.append(model)
-            manifest["judges"].append({"model": model, **json.loads(str(row["describe"]))})
-            run.write_manifest(manifest)
-        if row["shard"]:
-            _ingest(store, [Path(str(row["shard"]))], summary)
-        summary.skipped += int(row["skipped"])
-        summary.cached += int(row["cached"])
-        summary.judged += int(row["judged"])
-        done += int(row["skipped"]) + int(row["cached"]) + int(row["judged"])
-        if progress:
-            progress(done, summary.requests)
+class _Driver:
+    """The driver's side of a run on Ray: start each judge's pipeline, ingest its shards."""
+
+    def __init__(self, run: Run, store: Store, manifest: dict[str, Any], summary: RunSummary,
+                 progress: Progress | None) -> None:
+        self.run_dir, self.store, self.manifest = run, store, manifest
+        self.summary, self.progress = summary, progress
+
+    def run(self, suite: LoadedSuite, source: ItemSource, specs: list[str], opts: RayOptions,
+            state: tuple[bool, str | None]) -> None:
+        """Ingest a killed run's shards, then run every judge's pipeline on the cluster."""
+        folder = shard_dir(self.run_dir.path)
+        _ingest(self.store, sorted(folder.glob("*.parquet")), None)  # idempotent
+        for tmp in folder.glob(".*.tmp"):
+            tmp.unlink()
+        started = _connect(opts.address)
+        try:
+            for index, spec in enumerate(specs):
+                plan = _plan(suite, spec, self.run_dir.path, (index, *state), opts)
+                rows = _pipeline(suite, source, plan, opts).iter_rows()
+                _worker_errors(partial(self.collect, spec, rows))
+        finally:
+            if started:
+                import ray
+
+                ray.shutdown()
+
+    def collect(self, spec: str, rows: Iterable[dict[str, Any]]) -> None:
+        """Ingest each shard the workers report, counting what they did."""
+        summary, manifest = self.summary, self.manifest
+        done = summary.skipped + summary.cached + summary.judged
+        for row in rows:
+            model = str(row["model"])
+            if model not in summary.judges:  # the manifest names a judge before its labels
+                summary.judges.append(model)
+                manifest["judges"].append({"model": model, **json.loads(str(row["describe"]))})
+                manifest["ray_judges"][spec] = model
+                self.run_dir.write_manifest(manifest)
+            if row["shard"]:
+                _ingest(self.store, [Path(str(row["shard"]))], summary)
+            summary.skipped += int(row["skipped"])
+            summary.cached += int(row["cached"])
+            summary.judged += int(row["judged"])
+            done += int(row["skipped"]) + int(row["cached"]) + int(row["judged"])
+            if self.progress:
+                self.progress(done, summary.requests)
 
 
 def _ingest(store: Store, shards: list[Path], summary: RunSummary | None) -> None:
