@@ -149,8 +149,9 @@ def run(
 
 def _on_ray(loaded: LoadedSuite, specs: list[str], out_dir: Path, options: RayOptions) -> None:
     """``run --executor ray``: the same stages on a Ray cluster (judgekit.run._ray)."""
-    from judgekit.run._ray import run_ray
+    from judgekit.run._ray import quiet_ray, run_ray
 
+    quiet_ray()  # judgekit shows the progress; Ray's own INFO lines would bury it
     with Progress(BarColumn(), MofNCompleteColumn(), console=err, transient=True) as bar:
         task = bar.add_task("judging on Ray", total=None)
         summary = run_ray(loaded, specs, out_dir, options,

@@ -20,6 +20,7 @@ functions.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -130,6 +131,20 @@ def run_ray(suite: LoadedSuite, specs: list[str], out: str | os.PathLike[str],
     return summary
 
 
+def quiet_ray() -> None:
+    """Keep Ray's INFO lines and Ray Data's progress off the console (warnings still show)."""
+    try:
+        import ray.data
+    except ModuleNotFoundError:
+        return  # run_ray says how to install it
+    logging.getLogger("ray").setLevel(logging.WARNING)
+    for handler in logging.getLogger("ray.data").handlers:
+        if type(handler) is logging.StreamHandler:
+            handler.setLevel(logging.WARNING)
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = context.print_on_execution_start = False
+
+
 def _source_of(suite: LoadedSuite) -> ItemSource:
     """The suite's item source, if Ray can read it; else a clear error."""
     source = suite.items
@@ -166,7 +181,8 @@ def _connect(address: str | None) -> bool:
     if address:
         ray.init(address=address, log_to_driver=False)
     else:
-        ray.init(include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1")
+        ray.init(include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING,
+                 _node_ip_address="127.0.0.1")
     return True
 
 
