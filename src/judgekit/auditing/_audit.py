@@ -146,13 +146,17 @@ def judge_data(rows: LabelRows, gold: str | os.PathLike[str] | None,
     """One judge's (``opts.judge``) judgments joined with the gold, and the inputs section."""
     from judgekit.auditing._items import item_labels
     from judgekit.auditing._join import join
+    from judgekit.auditing._memory import release
 
     lab = item_labels(rows, opts.judge, opts.label_map)
+    release()
     gs, extra = _gold(lab, gold, gold_columns, opts.gold_root)
+    release()
     keys = set(gs.keys) | set(extra[0].first_keys if extra is not None else ())
     chosen, models = _choose(keys, gs.slices, opts.slices, opts.model_columns)
     data = join(lab, gs, extra=extra, slices=chosen, scale=opts.scale,
                 judge_family=opts.judge_family, model_columns=models)
+    release()
     if not data.ids:
         raise ContentError(_where(lab), f"no item id in common with the gold ({gs.source})",
                            fix="check that both use the same ids (map with --id-col)")

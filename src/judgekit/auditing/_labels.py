@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from judgekit._types import Label
 from judgekit.auditing._columns import Array, codes, first, remap, valid
+from judgekit.auditing._memory import release
 from judgekit.auditing._options import LabelColumns
 from judgekit.auditing._probs import error as prob_error
 from judgekit.auditing._probs import read_probs
@@ -91,6 +92,13 @@ def read_labels(source: str | os.PathLike[str] | Run | Sequence[Label],
         RunError: A directory that holds no run.
 
     """
+    rows = _read(source, columns)
+    release()
+    return rows
+
+
+def _read(source: str | os.PathLike[str] | Run | Sequence[Label],
+          columns: LabelColumns | None) -> LabelRows:
     if isinstance(source, Run):
         return _from_labels(source.labels(), str(source.path), "run", source.path, source)
     if isinstance(source, (str, os.PathLike)):
