@@ -18,10 +18,14 @@ Measured in one run:
 3. with ``--cases M`` (default 100,000): M labels of each kind that needs more than a plain
    file of one label per item, through the CLI in a fresh process: a judgekit run directory
    (both orders, probabilities; M / 2 items), a panel of two judges (both orders each; M / 4
-   items), and a JSONL file with probabilities as JSON objects (both orders; M / 2 items).
+   items), and a JSONL file with probabilities as JSON objects (both orders; M / 2 items);
+4. with ``--run-items R`` (default 100,000; 0 skips it): a fake-judge run of R pairwise items
+   (2R labels, as ``bench/run_scale.py`` runs it) and then ``judgekit audit`` of that run
+   directory against a gold file, each in a fresh process: the peak RSS of both, side by side.
 
 Usage: python bench/audit_scale.py [N] [B] [--cases M] [--no-scale] [--no-cases]
                                    [--before OTHER_CHECKOUT/src] [--item-replicates R]
+                                   [--run-items R]
 """
 
 from __future__ import annotations
@@ -117,22 +121,34 @@ def peak():  # VmHWM starts afresh at exec (ru_maxrss would count the parent's f
     with open(out, "w") as fh:
         fh.write(str(kb))
 atexit.register(peak)
-sys.argv = sys.argv[2:]  # -c HWM -m judgekit ARGS -> judgekit ARGS
-runpy.run_module("judgekit", run_name="__main__", alter_sys=True)
+kind, what, *rest = sys.argv[1:]  # -m MODULE ARGS, or -c CODE ARGS
+sys.argv = [what if kind == "-m" else "-c", *rest]
+if kind == "-m":
+    runpy.run_module(what, run_name="__main__", alter_sys=True)
+else:
+    exec(compile(what, "<child>", "exec"), {"__name__": "__main__"})
 """
 """A fresh process's own peak RSS, from its VmHWM as it exits."""
+
+RUN = """
+import sys
+from judgekit import load_suite, run_suite
+from judgekit.backends import FakeBackend
+run_suite(load_suite(sys.argv[1]), [FakeBackend()], sys.argv[2])
+"""
+"""A fake-judge run of a suite into a run directory (as ``bench/run_scale.py`` runs it)."""
 
 
 def fresh(args: list[str], src: Path | None = None) -> tuple[float, str, float, float]:
     """Run ``python ARGS`` in a fresh process: wall s, stdout, CPU s, peak RSS (MiB).
 
-    ``ARGS`` is ``-m judgekit ...`` or a script and its arguments.
+    ``ARGS`` is ``-m MODULE ...``, ``-c CODE ...`` or a script and its arguments.
     """
     env = {**os.environ, "PYTHONPATH": str(src)} if src else None
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
             tempfile.TemporaryDirectory() as tmp:
         hwm = Path(tmp) / "hwm"
-        cmd = [sys.executable, "-c", PEAK, str(hwm), *args] if args[:2] == ["-m", "judgekit"] \
+        cmd = [sys.executable, "-c", PEAK, str(hwm), *args] if args[0] in ("-m", "-c") \
             else [sys.executable, *args]
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, env=env)
@@ -286,6 +302,33 @@ def cases(m: int, b: int) -> None:
                   "items matched")
 
 
+def run_then_audit(items: int, b: int) -> None:
+    """Part 4: a fake-judge run of ``items`` pairwise items, then its audit: peak RSS of each."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        rng = np.random.default_rng(2)
+        space = np.array(["A", "B", "tie"])
+        with open(folder / "items.jsonl", "w", encoding="utf-8") as fh, \
+                open(folder / "gold.jsonl", "w", encoding="utf-8") as gh:
+            for i, g in enumerate(space[rng.choice(3, items, p=[0.45, 0.45, 0.10])]):
+                fh.write(json.dumps({"id": f"it{i:08d}", "prompt": f"What is {i} + {i}?",
+                                     "response_a": f"It is {2 * i}.",
+                                     "response_b": f"It is {2 * i + 1}."}) + "\n")
+                gh.write(f'{{"id": "it{i:08d}", "human_label": "{g}"}}\n')
+        suite = folder / "suite.yaml"
+        suite.write_text("rubric: core/preference\nconstitution: core/hhh\n"
+                         "prompt: core/pairwise\nitems: items.jsonl\n", encoding="utf-8")
+        run_wall, _, run_cpu, run_rss = fresh(["-c", RUN, str(suite), str(folder / "run")])
+        wall, report, cpu, rss = cli(folder / "run", folder / "audit", "--gold",
+                                     str(folder / "gold.jsonl"), "--replicates", str(b))
+        cov = report["coverage"]
+        assert isinstance(cov, dict)
+        print(f"fake-judge run of {items:,} items ({2 * items:,} labels): {run_wall:.1f} s "
+              f"({run_cpu:.1f} s CPU), peak RSS {run_rss:.0f} MiB; its audit: {wall:.2f} s "
+              f"({cpu:.2f} s CPU), peak RSS {rss:.0f} MiB ({rss / run_rss:.1f}x the run's), "
+              f"{cov['matched']:,} items matched")
+
+
 def option(args: list[str], name: str) -> str | None:
     """Remove ``name VALUE`` from ``args``; return VALUE (None when absent)."""
     if name not in args:
@@ -304,6 +347,7 @@ def main() -> None:
     m = int(option(args, "--cases") or 100_000)
     before = option(args, "--before")
     item_b = int(option(args, "--item-replicates") or 50)
+    run_items = int(option(args, "--run-items") or 100_000)
     argv = [a for a in args if not a.startswith("--")]
     n = int(argv[0]) if argv else 1_000_000
     b = int(argv[1]) if len(argv) > 1 else 1000
@@ -311,6 +355,8 @@ def main() -> None:
         scale(n, b, item_b, Path(before) if before else None)
     if "--no-cases" not in args:
         cases(m, b)
+    if run_items:
+        run_then_audit(run_items, b)
 
 
 if __name__ == "__main__":
