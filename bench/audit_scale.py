@@ -38,9 +38,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
+from audit_inputs import synthetic, write_files, write_gold, write_rows, write_run
 
 from judgekit.auditing import AuditData, build_report
 from judgekit.auditing._boot import Bootstrap
@@ -49,50 +49,6 @@ from judgekit.auditing._stats import agreement_stats
 
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def synthetic(n: int, seed: int = 0) -> AuditData:
-    rng = np.random.default_rng(seed)
-    gold = rng.choice(3, n, p=[0.45, 0.45, 0.10])
-    judge = np.where(rng.random(n) < 0.75, gold, rng.integers(0, 3, n))
-    ann = np.where(rng.random((n, 3)) < 0.85, gold[:, None], rng.integers(0, 3, (n, 3)))
-    conf = rng.uniform(0.34, 1.0, n)
-    probs = np.full((n, 3), np.nan)
-    first = rng.integers(0, 2, n) + (judge == 0)
-    second = 2 - first
-    domain = rng.integers(0, 3, n)
-    return AuditData(
-        ids=[], scale="pairwise", space=["A", "B", "tie"], gold=gold, judge=judge,
-        annotators=ann, probs=probs, conf=conf, first=first, second=second,
-        gold_first=(gold < 2).astype(np.int64), gold_second=(gold < 2).astype(np.int64),
-        consistent=(rng.random(n) < 0.7).astype(np.int64), longer=rng.integers(0, 2, n),
-        own=np.full(n, -1), slices={"domain": {f"d{k}": domain == k for k in range(3)}},
-        coverage={"matched": n, "judge_errors": 0},
-    )
-
-
-def write_gold(gold: np.ndarray, ann: np.ndarray, path: Path) -> None:
-    """Gold JSONL: id, domain, human_label, three annotator_labels."""
-    space = np.array(["A", "B", "tie"])
-    g, a = space[gold], space[ann]
-    with open(path, "w", encoding="utf-8") as fh:
-        for i in range(len(gold)):
-            fh.write(f'{{"id": "i{i}", "domain": "d{i % 3}", "human_label": "{g[i]}", '
-                     f'"annotator_labels": ["{a[i, 0]}", "{a[i, 1]}", "{a[i, 2]}"]}}\n')
-
-
-def write_files(d: AuditData, folder: Path) -> tuple[Path, Path]:
-    """The labels as CSV and the gold as JSONL, written with vectorized string building."""
-    n = len(d.gold)
-    space = np.array(["A", "B", "tie"])
-    ids = np.char.add("i", np.arange(n).astype(str))
-    labels, gold = folder / "labels.csv", folder / "gold.jsonl"
-    conf = np.char.mod("%.3f", d.conf)
-    rows = np.char.add(np.char.add(np.char.add(ids, ","), np.char.add(space[d.judge], ",")), conf)
-    labels.write_text("id,verdict,p\n" + "\n".join(rows.tolist()) + "\n", encoding="utf-8")
-    assert d.annotators is not None
-    write_gold(d.gold, d.annotators, gold)
-    return labels, gold
 
 
 def child(labels: Path, gold: Path, out: Path, b: int) -> None:
@@ -230,50 +186,6 @@ def scale(n: int, b: int, item_b: int, before: Path | None) -> None:
         print(f"audit() + write (modules loaded): {r['total']:.2f} s = read/join "
               f"{r['read_join']:.2f} + statistics {r['stats']:.2f} + report files "
               f"{r['write']:.2f}; peak RSS {r['peak_mib']:.0f} MiB")
-
-
-ORDERS: tuple[Literal["AB"], Literal["BA"]] = ("AB", "BA")
-
-
-def write_run(folder: Path, items: int, rng: np.random.Generator) -> Path:
-    """A run directory: manifest + store, one judge, both orders with probabilities."""
-    from judgekit import Label
-    from judgekit.run import Store
-
-    run = folder / "run"
-    run.mkdir()
-    (run / "manifest.json").write_text(json.dumps({"suite_path": str(folder / "none.yaml")}),
-                                       encoding="utf-8")
-    p = rng.dirichlet([2, 2, 0.5], size=(items, 2))
-    labels = []
-    for i in range(items):
-        for o, order in enumerate(ORDERS):
-            probs = dict(zip(("A", "B", "tie"), p[i, o].round(4).tolist(), strict=True))
-            best = max(probs, key=probs.__getitem__)
-            shown = {"A": "B", "B": "A"}.get(best, best) if order == "BA" else best
-            labels.append(Label(item_id=f"i{i}", order=order, judge="j1", key=f"k{i}{order}",
-                                label=best, label_presented=shown, probs=probs, score=None,
-                                rationale=None, error=None, raw=best))
-    with Store(run / "labels.sqlite") as store:
-        store.write("j1", [], labels)
-    return run
-
-
-def write_rows(path: Path, items: int, judges: tuple[str, ...], rng: np.random.Generator,
-               objects: bool) -> Path:
-    """A labels JSONL, both orders per judge; probs a number or a JSON object."""
-    space = np.array(["A", "B", "tie"])
-    with open(path, "w", encoding="utf-8") as fh:
-        for i in range(items):
-            for judge in judges:
-                for order in ("AB", "BA"):
-                    p = rng.dirichlet([2, 2, 0.5]).round(4)
-                    best = space[int(p.argmax())]
-                    probs = (f'{{"A": {p[0]}, "B": {p[1]}, "tie": {p[2]}}}' if objects
-                             else f"{p.max()}")
-                    fh.write(f'{{"id": "i{i}", "judge": "{judge}", "order": "{order}", '
-                             f'"verdict": "{best}", "probs": {probs}}}\n')
-    return path
 
 
 def cases(m: int, b: int) -> None:
