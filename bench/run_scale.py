@@ -13,7 +13,9 @@ and prints the peak RSS of each (``ru_maxrss``), labels.sqlite bytes per judgmen
 machine's load average (progress and peak RSS so far go to ``DIR/progress-nN.log`` every
 30 s) (the fake judge is CPU-bound: other work on the machine lowers the
 figures). ``--src`` runs another checkout's ``src`` instead (e.g. a ``git worktree`` of an
-older commit), for before/after figures measured on the same machine at the same time.
+older commit), for before/after figures measured on the same machine at the same time
+(with ``JUDGEKIT_ITEMS_SNAPSHOT=0`` in the environment when that commit predates the items
+snapshot, which a run now writes at its end: like is then compared with like).
 Usage (from the repository root)::
 
     .venv/bin/python bench/run_scale.py [--sizes 100000 1000000 10000000] [--dir DIR]
