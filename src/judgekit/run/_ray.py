@@ -37,7 +37,7 @@ from judgekit.run._manifest import all_done, fingerprint, start_manifest
 from judgekit.run._prepare import check_renders, orders_of
 from judgekit.run._rundir import Run
 from judgekit.run._runner import Progress, RunSummary, chunked
-from judgekit.run._shards import Judge, keep_rows, read_shard, shard_dir
+from judgekit.run._shards import pipeline, read_shard, shard_dir
 from judgekit.run._snapshot import snapshot_items
 from judgekit.run._store import Store
 
@@ -200,37 +200,12 @@ def _plan(suite: LoadedSuite, spec: str, out: Path, judge: tuple[int, bool, str 
             "inputs": inputs}
 
 
-def _pipeline(suite: LoadedSuite, source: ItemSource, plan: dict[str, Any],
-              opts: RayOptions) -> Any:
-    """The Ray Data pipeline of one judge: read, keep, limit, judge into shards."""
-    import ray.data
-    from ray.data import ActorPoolStrategy
-
-    path = str(source.location.path)
-    jsonl = source.location.kind == "jsonl"
-    context = ray.data.DataContext.get_current()
-    keep = context.execution_options.preserve_order
-    context.execution_options.preserve_order = keep or source.limit is not None  # first N
-    try:  # a dataset takes a copy of the context when it is made
-        ds = ray.data.read_text(path) if jsonl else ray.data.read_parquet(path)
-    finally:
-        context.execution_options.preserve_order = keep
-    ds = ds.map_batches(partial(keep_rows, source=source, jsonl=jsonl), batch_format="pyarrow",
-                        num_cpus=0.25)
-    if source.limit is not None:
-        ds = ds.limit(source.limit)
-    per_call = max(1, opts.batch_size // len(orders_of(suite.renderer)))
-    return ds.map_batches(Judge, fn_constructor_kwargs={"plan": plan}, batch_size=per_call,
-                          batch_format="numpy", compute=ActorPoolStrategy(size=opts.actors),
-                          num_cpus=opts.cpus_per_actor, num_gpus=opts.gpus_per_actor or None)
-
-
-def _worker_errors(work: Callable[[], None]) -> None:
+def _worker_errors(work: Callable[[], int]) -> int:
     """Run ``work``; a worker's judgekit error is raised as itself, any other as RunError."""
     from ray.exceptions import RayError
 
     try:
-        work()
+        return work()
     except RayError as exc:
         cause = getattr(exc, "cause", None)
         if isinstance(cause, JudgekitError):
@@ -261,18 +236,23 @@ class _Driver:
         try:
             for index, spec in enumerate(specs):
                 plan = _plan(suite, spec, self.run_dir.path, (index, *state), opts)
-                rows = _pipeline(suite, source, plan, opts).iter_rows()
-                _worker_errors(partial(self.collect, spec, rows))
+                rows = pipeline(suite, source, plan, opts).iter_rows()
+                seen = _worker_errors(partial(self.collect, spec, rows))
+                expected = self.summary.requests // len(specs)
+                if seen != expected:  # a reader that disagrees with the suite's: say so
+                    raise RunError(f"the Ray pipeline of judge {spec!r} went through {seen} "
+                                   f"requests, the suite has {expected}; the labels stored "
+                                   "are kept; run this suite with --executor local")
         finally:
             if started:
                 import ray
 
                 ray.shutdown()
 
-    def collect(self, spec: str, rows: Iterable[dict[str, Any]]) -> None:
-        """Ingest each shard the workers report, counting what they did."""
+    def collect(self, spec: str, rows: Iterable[dict[str, Any]]) -> int:
+        """Ingest each shard the workers report, counting what they did; the requests seen."""
         summary, manifest = self.summary, self.manifest
-        done = summary.skipped + summary.cached + summary.judged
+        start = done = summary.skipped + summary.cached + summary.judged
         for row in rows:
             model = str(row["model"])
             if model not in summary.judges:  # the manifest names a judge before its labels
@@ -288,6 +268,7 @@ class _Driver:
             done += int(row["skipped"]) + int(row["cached"]) + int(row["judged"])
             if self.progress:
                 self.progress(done, summary.requests)
+        return done - start
 
 
 def _ingest(store: Store, shards: list[Path], summary: RunSummary | None) -> None:

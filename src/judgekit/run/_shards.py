@@ -1,6 +1,6 @@
-"""The worker side of the Ray executor: item rows in, labels out as Parquet shards.
+"""The Ray Data pipeline of the Ray executor: item rows in, labels out as Parquet shards.
 
-Two Ray Data stages run here (:mod:`judgekit.run._ray` wires them):
+:func:`pipeline` builds one judge's pipeline (:mod:`judgekit.run._ray` runs it) of two stages:
 
 - :func:`keep_rows` (tasks): raw rows of the items file -> the rows the suite keeps (``where``,
   the size limit), each pickled so every value survives exactly as the local reader has it;
@@ -24,13 +24,19 @@ import pickle
 import socket
 import uuid
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from judgekit._errors import RunError
 from judgekit._types import Completion, Item, Label
 from judgekit.content._items import MAX_ITEM_CHARS, ItemSource
 from judgekit.content._sources import Row
+from judgekit.run._prepare import orders_of
+
+if TYPE_CHECKING:
+    from judgekit.content._suite import LoadedSuite
+    from judgekit.run._ray import RayOptions
 
 SHARDS = "ray-shards"
 """Folder of the run directory that holds shards not yet ingested."""
@@ -105,7 +111,8 @@ def keep_rows(batch: Any, *, source: ItemSource, jsonl: bool) -> dict[str, list[
 
     """
     if jsonl:
-        rows = [json.loads(line) for line in batch.column("text").to_pylist()]
+        lines = (line.lstrip("\ufeff") for line in batch.column("text").to_pylist())
+        rows = [json.loads(line) for line in lines if line.strip()]  # as the local reader
     else:
         rows = batch.to_pylist()
     return {"row": [pickle.dumps(r) for r in rows if keeps(source, r)]}
@@ -180,3 +187,42 @@ class Judge:
         backend = getattr(self, "backend", None)
         if backend is not None:
             backend.close()
+
+
+def pipeline(suite: LoadedSuite, source: ItemSource, plan: dict[str, Any],
+              opts: RayOptions) -> Any:
+    """The Ray Data pipeline of one judge: read, keep, limit, judge into shards."""
+    import ray.data
+    from ray.data import ActorPoolStrategy
+
+    jsonl = source.location.kind == "jsonl"
+    context = ray.data.DataContext.get_current()
+    keep = context.execution_options.preserve_order
+    context.execution_options.preserve_order = keep or source.limit is not None  # first N
+    try:  # a dataset takes a copy of the context when it is made
+        ds = (ray.data.read_text(str(source.location.path)) if jsonl
+              else ray.data.read_parquet(parquet_files(source), partitioning=None))
+    finally:
+        context.execution_options.preserve_order = keep
+    ds = ds.map_batches(partial(keep_rows, source=source, jsonl=jsonl), batch_format="pyarrow",
+                        num_cpus=0.25)
+    if source.limit is not None:
+        ds = ds.limit(source.limit)
+    per_call = max(1, opts.batch_size // len(orders_of(suite.renderer)))
+    return ds.map_batches(Judge, fn_constructor_kwargs={"plan": plan}, batch_size=per_call,
+                          batch_format="numpy", compute=ActorPoolStrategy(size=opts.actors),
+                          num_cpus=opts.cpus_per_actor, num_gpus=opts.gpus_per_actor or None)
+
+
+def parquet_files(source: ItemSource) -> list[str]:
+    """The Parquet files of the source, in the local reader's order (sorted paths)."""
+    path = source.location.path
+    assert path is not None
+    if source.location.kind == "parquet":
+        return [str(path)]
+    files = sorted(p for p in path.rglob("*") if p.suffix in (".parquet", ".arrow"))
+    if not files or any(p.suffix == ".arrow" for p in files):
+        raise RunError(f"--executor ray reads a folder of .parquet files; {path} holds "
+                       f"{'Arrow files' if files else 'none'}; convert them to Parquet or use "
+                       "--executor local")
+    return [str(p) for p in files]
