@@ -220,3 +220,14 @@ def test_a_worker_error_says_what_failed_in_one_line(tmp_path: Path) -> None:
     with pytest.raises(RunError, match="a Ray worker failed: judge 'fake:x': the seed must be"):
         run_ray(suite, ["fake:x"], tmp_path / "r")
     assert open_run(tmp_path / "r").manifest["status"] == "running"
+
+
+def test_local_and_ray_resume_each_others_runs(tmp_path: Path) -> None:
+    suite = load_suite(str(write_suite(tmp_path / "s", rows(100))))
+    run_suite(suite, [FakeBackend()], tmp_path / "a")
+    on_ray = run_ray(suite, ["fake"], tmp_path / "a")
+    assert (on_ray.skipped, on_ray.judged) == (200, 0)
+    run_ray(suite, ["fake"], tmp_path / "b")
+    local = run_suite(suite, [FakeBackend()], tmp_path / "b")
+    assert (local.skipped, local.judged) == (200, 0)
+    assert labels_of(tmp_path / "a") == labels_of(tmp_path / "b")
