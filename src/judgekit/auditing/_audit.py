@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from judgekit.auditing._join import AuditData
     from judgekit.auditing._labels import LabelRows
     from judgekit.auditing._table import Table
+    from judgekit.content._suite import LoadedSuite
     from judgekit.run._rundir import Run
 
 DEFAULT_SLICES = ("domain", "criterion", "criterion_type", "subset", "category", "tags")
@@ -63,7 +64,8 @@ def audit_rows(rows: LabelRows, gold: str | os.PathLike[str] | None,
     """:func:`audit` of judgments already read (:func:`._labels.read_labels`)."""
     from judgekit.auditing._disagree import disagreements
 
-    data, inputs = judge_data(rows, gold, gold_columns, opts)
+    suite = SuiteOnce(rows.run, opts.gold_root)
+    data, inputs = judge_data(rows, gold, gold_columns, opts, suite=suite)
     report = build_report(data, Bootstrap(opts.replicates, opts.seed),
                           judge_family=opts.judge_family, max_slice_values=opts.max_slice_values)
     report.data["inputs"] = inputs
@@ -73,7 +75,7 @@ def audit_rows(rows: LabelRows, gold: str | os.PathLike[str] | None,
     robustness = _robustness(rows.run)
     if robustness is not None:
         report.data["bias"]["robustness"] = robustness
-    no_error = opts.no_error or _suite_no_error(rows.run, opts.gold_root)
+    no_error = opts.no_error or _suite_no_error(suite)
     if no_error is not None and no_error in data.space:
         report.data["steps"] = steps_section(data, no_error, Bootstrap(opts.replicates,
                                                                        opts.seed))
@@ -116,12 +118,43 @@ def steps_section(data: AuditData, no_error: str, boot: Bootstrap) -> dict[str, 
     return None if out is None else {"no_error": no_error, **out}
 
 
-def _suite_no_error(run: Run | None, gold_root: Path | None) -> str | None:
+class SuiteOnce:
+    """The suite a run names, loaded at most once per audit (its items are read and checked).
+
+    Args:
+        run: The run (None: labels from a file or in memory).
+        gold_root: Where the suite's ``gold:`` paths point.
+
+    """
+
+    def __init__(self, run: Run | None, gold_root: Path | None) -> None:
+        self.run, self.gold_root = run, gold_root
+        self._got: LoadedSuite | JudgekitError | None = None
+
+    @property
+    def named(self) -> bool:
+        """Whether there is a run and its manifest names a suite."""
+        return self.run is not None and _names_suite(self.run)
+
+    def load(self) -> LoadedSuite:
+        """The suite; raises the error loading it raised (the same one on every call)."""
+        if self._got is None:
+            assert self.run is not None
+            try:
+                self._got = self.run.suite(self.gold_root)
+            except JudgekitError as exc:
+                self._got = exc
+        if isinstance(self._got, JudgekitError):
+            raise self._got
+        return self._got
+
+
+def _suite_no_error(suite: SuiteOnce) -> str | None:
     """The ``no_error`` label of a run's suite rubric (a step review), else None."""
-    if run is None or not _names_suite(run):
+    if not suite.named:
         return None
     try:
-        return run.suite(gold_root).rubric.no_error
+        return suite.load().rubric.no_error
     except JudgekitError:
         return None
 
@@ -141,16 +174,19 @@ def prepare(labels: str | os.PathLike[str] | Run | Sequence[Label],
 
 
 def judge_data(rows: LabelRows, gold: str | os.PathLike[str] | None,
-               gold_columns: GoldColumns | None,
-               opts: AuditOptions) -> tuple[AuditData, dict[str, Any]]:
-    """One judge's (``opts.judge``) judgments joined with the gold, and the inputs section."""
+               gold_columns: GoldColumns | None, opts: AuditOptions, *,
+               suite: SuiteOnce | None = None) -> tuple[AuditData, dict[str, Any]]:
+    """One judge's (``opts.judge``) judgments joined with the gold, and the inputs section.
+
+    ``suite``: the run's suite, when the caller loads it too (default: loaded here if needed).
+    """
     from judgekit.auditing._items import item_labels
     from judgekit.auditing._join import join
     from judgekit.auditing._memory import release
 
     lab = item_labels(rows, opts.judge, opts.label_map)
     release()
-    gs, extra = _gold(lab, gold, gold_columns, opts.gold_root)
+    gs, extra = _gold(lab, gold, gold_columns, suite or SuiteOnce(rows.run, opts.gold_root))
     release()
     keys = set(gs.keys) | set(extra[0].first_keys if extra is not None else ())
     chosen, models = _choose(keys, gs.slices, opts.slices, opts.model_columns)
@@ -173,14 +209,14 @@ def _where(lab: ItemLabels) -> str | None:
 
 
 def _gold(lab: ItemLabels, gold: str | os.PathLike[str] | None, columns: GoldColumns | None,
-          gold_root: Path | None) -> tuple[GoldTable, tuple[Table, Any] | None]:
+          suite: SuiteOnce) -> tuple[GoldTable, tuple[Table, Any] | None]:
     """The gold, and (a run with a gold file) its suite's items for the fields gold lacks."""
     from judgekit.auditing._gold import gold_from_file, gold_from_suite
 
     if gold is not None:
-        return gold_from_file(Path(gold), columns), _suite_items(lab.run, gold_root)
-    if lab.run is not None and _names_suite(lab.run):
-        return gold_from_suite(lab.run.suite(gold_root)), None
+        return gold_from_file(Path(gold), columns), _suite_items(suite)
+    if suite.named:
+        return gold_from_suite(suite.load()), None
     raise ContentError(_where(lab), "no gold to audit against",
                        fix="pass --gold FILE (JSONL/CSV with id and human_label)")
 
@@ -189,20 +225,21 @@ def _names_suite(run: Run) -> bool:
     return bool(run.manifest.get("suite_path") or run.manifest.get("suite"))
 
 
-def _suite_items(run: Run | None, gold_root: Path | None) -> tuple[Table, Any] | None:
+def _suite_items(once: SuiteOnce) -> tuple[Table, Any] | None:
     """The items of the suite a run names, with their ids; None if it cannot be loaded."""
-    if run is None or not _names_suite(run):
+    if not once.named:
         return None
     import pyarrow as pa
 
     from judgekit.auditing._table import rows_table
 
     try:
-        suite = run.suite(gold_root)
+        suite = once.load()
     except JudgekitError:
         return None
-    return (rows_table([it.fields for it in suite.items], [it.line for it in suite.items],
-                       suite.path), pa.array([it.id for it in suite.items], pa.string()))
+    items = list(suite.items)  # read from its files on each pass: one pass
+    return (rows_table([it.fields for it in items], [it.line for it in items], suite.path),
+            pa.array([it.id for it in items], pa.string()))
 
 
 def _choose(keys: set[str], suite_slices: Sequence[str], slices: Sequence[str] | None,
