@@ -439,3 +439,30 @@ def test_audit_takes_path_strings_and_checks_its_options(tmp_path: Path, gold2: 
     assert rep.data["agreement"]["agreement"]["value"] == 0.5
     with pytest.raises(ValueError, match="scale must be one of"):
         AuditOptions(scale="nominal")
+
+
+def test_a_run_suite_is_loaded_once_per_audit(tmp_path: Path, jk: Any,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from judgekit.run import Run, open_run
+
+    assert jk("run", "core/sample", "--judge", "fake", "--out", str(tmp_path / "run")
+              ).returncode == 0
+    loads: list[Path] = []
+    real = Run.suite
+
+    def counted(self: Run, *args: Any, **kwargs: Any) -> Any:
+        loads.append(self.path)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Run, "suite", counted)
+    run = open_run(tmp_path / "run")
+    report = audit(run, options=AuditOptions(replicates=10))  # gold from the suite
+    assert loads == [run.path] and report.data["coverage"]["matched"] == 12
+    gold = tmp_path / "gold.jsonl"
+    ids = list(prepare(run)[0].ids)
+    gold.write_text("".join(json.dumps({"id": i, "human_label": "A"}) + "\n" for i in ids),
+                    encoding="utf-8")
+    loads.clear()
+    again = audit(run, gold, options=AuditOptions(replicates=10))  # the suite's fields only
+    assert loads == [run.path] and again.data["coverage"]["matched"] == 12
+    assert again.data["bias"]["length"]["available"]  # response texts from the suite's items
