@@ -105,7 +105,9 @@ def run_suite(
 
     Items are read, rendered, judged, parsed and stored a chunk at a time, in a bounded
     pipeline (:mod:`judgekit.run._pipeline`): memory does not grow with the suite. Every item
-    is rendered once before anything is written, so a template error leaves no run behind.
+    is checked against the templates before anything is written (rendered, or for a prompt
+    that only prints item fields, its fields looked up: :mod:`judgekit.content._splice`), so
+    a template error leaves no run behind.
 
     Args:
         suite: The loaded suite.
@@ -141,7 +143,7 @@ def run_suite(
     if inputs is not None and before.get("checked") == inputs:
         n_items = int(before["items"])  # these exact inputs rendered without error before
         n_hidden = int((before.get("hidden_gold") or {}).get("mixed", 0))
-    else:  # render everything first: a template error must not leave a half-made run
+    else:  # check everything first: a template error must not leave a half-made run
         n_items = check_renders(stream(), renderer, system)
         n_hidden = mixer.hidden if mixer else 0
     summary = RunSummary(out=run.path, judges=[b.model for b in judges], items=n_items,
