@@ -231,3 +231,22 @@ def test_local_and_ray_resume_each_others_runs(tmp_path: Path) -> None:
     local = run_suite(suite, [FakeBackend()], tmp_path / "b")
     assert (local.skipped, local.judged) == (200, 0)
     assert labels_of(tmp_path / "a") == labels_of(tmp_path / "b")
+
+
+def test_shards_left_by_a_run_of_other_inputs_are_ingested_then_judged_again(
+        tmp_path: Path) -> None:
+    from judgekit.run._shards import write_shard
+
+    old = load_suite(str(write_suite(tmp_path / "v1", rows(40))))
+    run_suite(old, [FakeBackend()], tmp_path / "v1run")
+    changed = [{**r, "prompt": r["prompt"] + " (edited)"} for r in rows(40)]
+    suite = load_suite(str(write_suite(tmp_path / "v2", changed)))
+    out = tmp_path / "ray"
+    shard_dir(out).mkdir(parents=True)
+    write_shard(shard_dir(out), 0, labels_of(tmp_path / "v1run"), {})  # a killed run's shard
+    (shard_dir(out) / ".000-x.parquet.dead.tmp").write_bytes(b"half")
+    summary = run_ray(suite, ["fake"], out)
+    assert summary.judged == 80  # the old labels' keys are not these inputs' keys
+    run_suite(suite, [FakeBackend()], tmp_path / "local")
+    assert labels_of(out) == labels_of(tmp_path / "local")
+    assert not list(shard_dir(out).iterdir())

@@ -105,6 +105,7 @@ def run_ray(suite: LoadedSuite, specs: list[str], out: str | os.PathLike[str],
     run.create()
     shard_dir(run.path).mkdir(exist_ok=True)
     with run.lock(), run.store() as store:
+        _ingest_left_over(store, shard_dir(run.path))  # a killed run's, under its manifest
         old = run.manifest if run.exists() else {}
         manifest = start_manifest(suite, [], run, n_items)
         trusted = inputs is not None and (
@@ -227,11 +228,7 @@ class _Driver:
 
     def run(self, suite: LoadedSuite, source: ItemSource, specs: list[str], opts: RayOptions,
             state: tuple[bool, str | None]) -> None:
-        """Ingest a killed run's shards, then run every judge's pipeline on the cluster."""
-        folder = shard_dir(self.run_dir.path)
-        _ingest(self.store, sorted(folder.glob("*.parquet")), None)  # idempotent
-        for tmp in folder.glob(".*.tmp"):
-            tmp.unlink()
+        """Run every judge's pipeline on the cluster, ingesting its shards as they come."""
         started = _connect(opts.address)
         try:
             for index, spec in enumerate(specs):
@@ -269,6 +266,13 @@ class _Driver:
             if self.progress:
                 self.progress(done, summary.requests)
         return done - start
+
+
+def _ingest_left_over(store: Store, folder: Path) -> None:
+    """Ingest the shards a killed run left (idempotent) and remove its half-written files."""
+    _ingest(store, sorted(folder.glob("*.parquet")), None)
+    for tmp in folder.glob(".*.tmp"):
+        tmp.unlink()
 
 
 def _ingest(store: Store, shards: list[Path], summary: RunSummary | None) -> None:
