@@ -127,3 +127,18 @@ def test_seed_decides_the_intervals(tmp_path: Path, gold_file: Any) -> None:
 def test_unknown_method_is_refused() -> None:
     with pytest.raises(ValueError, match="method must be one of"):
         Bootstrap(10, method="poisson")
+
+
+def test_grouping_items_once_for_every_slice_changes_nothing(tmp_path: Path,
+                                                             gold_file: Any) -> None:
+    from judgekit.auditing._ceiling import ceiling, item_units, loo_stats
+
+    d = joined(tmp_path, gold_file("kqa-physician-nli"), "human_score",
+               ["Contradiction", "Entailment", "Neutral"])
+    grouped = item_units(d)
+    assert grouped is not None and d.slices
+    boot = Bootstrap(300, seed=3)
+    assert ceiling(d, boot, grouped) == ceiling(d, boot)
+    for masks in d.slices.values():
+        for mask in masks.values():
+            assert loo_stats(d, boot, mask, 9, grouped) == loo_stats(d, boot, mask, 9)

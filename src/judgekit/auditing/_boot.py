@@ -65,28 +65,63 @@ class Patterns:
         return out
 
 
-def patterns(features: Array) -> Patterns:
-    """Group ``(n, F)`` integer features into distinct rows with counts (rows sorted)."""
+def _int_rows(features: Array) -> Array:
     f = np.asarray(features, dtype=np.int64)
-    if f.ndim == 1:
-        f = f[:, None]
-    if len(f) == 0:
-        return Patterns(np.zeros((0, f.shape[1]), dtype=np.int64), np.zeros(0, dtype=np.int64))
+    return f[:, None] if f.ndim == 1 else f
+
+
+def _keys(f: Array) -> tuple[Array, Array, Array, float] | None:
+    """Each row as one integer (mixed radix), the radices, lows and key space; None if too big."""
     lo = f.min(axis=0)
     span = f.max(axis=0) - lo + 1
     size = float(np.prod(span.astype(float)))
     if size >= 2.0**62:
+        return None
+    mult = np.cumprod(np.concatenate(([1], span[:-1]))).astype(np.int64)
+    return (f - lo) @ mult, mult, lo, size
+
+
+def patterns(features: Array) -> Patterns:
+    """Group ``(n, F)`` integer features into distinct rows with counts (rows sorted)."""
+    f = _int_rows(features)
+    if len(f) == 0:
+        return Patterns(np.zeros((0, f.shape[1]), dtype=np.int64), np.zeros(0, dtype=np.int64))
+    keyed = _keys(f)
+    if keyed is None:
         rows, counts = np.unique(f, axis=0, return_counts=True)
         return Patterns(rows, counts.astype(np.int64))
-    mult = np.cumprod(np.concatenate(([1], span[:-1]))).astype(np.int64)
-    keys = (f - lo) @ mult
+    keys, mult, lo, size = keyed
+    span = f.max(axis=0) - lo + 1
     if size <= max(4 * len(f), 1 << 16):  # a small key space: count in one linear pass
         counts = np.bincount(keys, minlength=int(size))
         at = np.flatnonzero(counts)
-        rows = lo + (at[:, None] // mult) % span
-        return Patterns(rows.astype(np.int64), counts[at].astype(np.int64))
+        return Patterns(lo + (at[:, None] // mult) % span, counts[at].astype(np.int64))
     uniq, counts = np.unique(keys, return_counts=True)
     return Patterns(lo + (uniq[:, None] // mult) % span, counts.astype(np.int64))
+
+
+def groups(features: Array) -> tuple[Array, Array]:
+    """Each row's index among the distinct rows of ``(n, F)`` integer features, and those rows.
+
+    The rows are sorted as :func:`patterns` sorts them; ``np.bincount`` of the indices of any
+    subset of items gives that subset's counts per row.
+    """
+    f = _int_rows(features)
+    if len(f) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, f.shape[1]), dtype=np.int64)
+    keyed = _keys(f)
+    if keyed is None:
+        rows, inverse = np.unique(f, axis=0, return_inverse=True)
+        return inverse.ravel().astype(np.int64), rows
+    keys, mult, lo, size = keyed
+    span = f.max(axis=0) - lo + 1
+    if size <= max(4 * len(f), 1 << 16):
+        seen = np.zeros(int(size), dtype=bool)
+        seen[keys] = True
+        at = np.flatnonzero(seen)
+        return (np.cumsum(seen) - 1)[keys], lo + (at[:, None] // mult) % span
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    return inverse.ravel().astype(np.int64), lo + (uniq[:, None] // mult) % span
 
 
 class Bootstrap:

@@ -21,13 +21,14 @@ without importing them.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from judgekit.auditing import _formulas as F
-from judgekit.auditing._boot import Bootstrap, Patterns, patterns
+from judgekit.auditing._boot import Bootstrap, Patterns, groups, patterns
 from judgekit.auditing._join import AuditData
 from judgekit.auditing._stats import cell_table, stat
 
@@ -46,6 +47,35 @@ def vote_counts(ann: Array, k: int) -> Array:
 def units(ann: Array, judge: Array, k: int) -> Patterns:
     """Items grouped by their row ``(votes per category..., judge code)``."""
     return patterns(np.column_stack([vote_counts(ann, k), judge]))
+
+
+@dataclass(frozen=True)
+class ItemUnits:
+    """Every item's row ``(votes per category..., judge code)``, grouped once for all slices.
+
+    Attributes:
+        group: ``(n,)`` each item's index into ``rows``.
+        rows: ``(G, K + 1)`` the distinct rows.
+
+    """
+
+    group: Array
+    rows: Array
+
+    def of(self, mask: Array | None) -> Patterns:
+        """The items in ``mask`` (default all) grouped by row."""
+        counts = np.bincount(self.group if mask is None else self.group[mask],
+                             minlength=len(self.rows))
+        keep = counts > 0
+        return Patterns(self.rows[keep], counts[keep].astype(np.int64))
+
+
+def item_units(d: AuditData) -> ItemUnits | None:
+    """:class:`ItemUnits` of the joined items (None without individual annotators)."""
+    if d.annotators is None:
+        return None
+    group, rows = groups(np.column_stack([vote_counts(d.annotators, d.k), d.judge]))
+    return ItemUnits(group, rows)
 
 
 def _unique_mode(counts: Array) -> tuple[Array, Array]:
@@ -73,10 +103,15 @@ def loo_features(votes: Array, judge: Array) -> Array:
 
 
 def loo_stats(d: AuditData, boot: Bootstrap, mask: Array | None = None,
-              salt: int = 0) -> dict[str, Any]:
-    """Leave-one-out human and judge agreement (and their difference) with 95% CIs."""
+              salt: int = 0, grouped: ItemUnits | None = None) -> dict[str, Any]:
+    """Leave-one-out human and judge agreement (and their difference) with 95% CIs.
+
+    ``grouped``: :func:`item_units` of ``d``, when the caller has it (slices share one).
+    """
     if d.annotators is None:
         return {}
+    if grouped is not None:
+        return _loo(grouped.of(mask), d.k, boot, salt)
     ann, judge = d.annotators, d.judge
     if mask is not None:
         ann, judge = ann[mask], judge[mask]
@@ -100,12 +135,12 @@ def _loo(u: Patterns, k: int, boot: Bootstrap, salt: int) -> dict[str, Any]:
             "loo_pairs": int(tot[0])}
 
 
-def ceiling(d: AuditData, boot: Bootstrap) -> dict[str, Any]:
-    """The ceiling section of the report."""
+def ceiling(d: AuditData, boot: Bootstrap, grouped: ItemUnits | None = None) -> dict[str, Any]:
+    """The ceiling section of the report (``grouped``: :func:`item_units` of ``d``, if known)."""
     if d.annotators is None:
         return {"available": False, "reason": "the gold has no individual annotators' labels"}
     k = d.k
-    every = units(d.annotators, d.judge, k)
+    every = grouped.of(None) if grouped is not None else units(d.annotators, d.judge, k)
     per_row = every.rows[:, :k].sum(axis=1)
     multi = per_row >= 2
     if not multi.any():

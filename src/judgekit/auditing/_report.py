@@ -20,7 +20,7 @@ from judgekit._version import __version__
 from judgekit.auditing._bias import length, position, self_preference
 from judgekit.auditing._boot import Bootstrap
 from judgekit.auditing._calib import calibration
-from judgekit.auditing._ceiling import ceiling, loo_stats
+from judgekit.auditing._ceiling import ItemUnits, ceiling, item_units, loo_stats
 from judgekit.auditing._join import AuditData
 from judgekit.auditing._stats import agreement_stats, confusion, label_distribution
 
@@ -80,6 +80,7 @@ def build_report(d: AuditData, boot: Bootstrap, *, judge_family: str | None = No
         notes.append(f"{cov['gold_without_label']} gold items have no judge label")
     if cov.get("labels_without_gold"):
         notes.append(f"{cov['labels_without_gold']} labeled items are not in the gold")
+    grouped = item_units(d)  # the ceiling's item rows, grouped once for it and every slice
     data: dict[str, Any] = {
         "schema": SCHEMA, "schema_version": SCHEMA_VERSION, "judgekit": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -89,8 +90,8 @@ def build_report(d: AuditData, boot: Bootstrap, *, judge_family: str | None = No
         "agreement": agreement_stats(d, boot),
         "confusion": confusion(d),
         "distribution": label_distribution(d),
-        "ceiling": ceiling(d, boot),
-        "slices": _slices(d, boot, max_slice_values),
+        "ceiling": ceiling(d, boot, grouped),
+        "slices": _slices(d, boot, max_slice_values, grouped),
         "bias": {"position": position(d, boot), "length": length(d, boot),
                  "self_preference": self_preference(d, boot, judge_family)},
         "calibration": calibration(d, boot),
@@ -100,7 +101,8 @@ def build_report(d: AuditData, boot: Bootstrap, *, judge_family: str | None = No
     return AuditReport(data)
 
 
-def _slices(d: AuditData, boot: Bootstrap, limit: int) -> list[dict[str, Any]]:
+def _slices(d: AuditData, boot: Bootstrap, limit: int,
+            grouped: ItemUnits | None) -> list[dict[str, Any]]:
     out = []
     for s, (column, masks) in enumerate(d.slices.items()):
         sizes = sorted(((int(m.sum()), v) for v, m in masks.items()), key=lambda x: (-x[0], x[1]))
@@ -108,8 +110,8 @@ def _slices(d: AuditData, boot: Bootstrap, limit: int) -> list[dict[str, Any]]:
             mask = masks[value]
             entry: dict[str, Any] = {"column": column, "value": value, "n": size}
             entry.update(agreement_stats(d, boot, mask, brief=True, salt=1000 + 100 * s + r))
-            entry.update({k: v for k, v in loo_stats(d, boot, mask, salt=5000 + 100 * s + r)
-                          .items() if k in ("loo_human", "loo_judge")})
+            loo = loo_stats(d, boot, mask, salt=5000 + 100 * s + r, grouped=grouped)
+            entry.update({k: v for k, v in loo.items() if k in ("loo_human", "loo_judge")})
             out.append(entry)
         if len(sizes) > limit:
             out.append({"column": column, "value": f"({len(sizes) - limit} smaller values not "
