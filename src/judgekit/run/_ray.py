@@ -37,9 +37,9 @@ from judgekit.run._manifest import all_done, fingerprint, start_manifest
 from judgekit.run._prepare import check_renders, orders_of
 from judgekit.run._rundir import Run
 from judgekit.run._runner import Progress, RunSummary, chunked
-from judgekit.run._shards import pipeline, read_shard, shard_dir
+from judgekit.run._shards import pipeline, read_shard, shard_dir, snapshot_store
 from judgekit.run._snapshot import snapshot_items
-from judgekit.run._store import Store
+from judgekit.run._store import LABELS_FILE, Store
 
 _FORMATS = ("jsonl", "parquet", "folder")
 
@@ -229,10 +229,14 @@ class _Driver:
     def run(self, suite: LoadedSuite, source: ItemSource, specs: list[str], opts: RayOptions,
             state: tuple[bool, str | None]) -> None:
         """Run every judge's pipeline on the cluster, ingesting its shards as they come."""
+        folder = shard_dir(self.run_dir.path)
+        snapshot = (None if self.store.empty() else  # what the workers may skip or re-parse
+                    str(snapshot_store(self.run_dir.path / LABELS_FILE, folder)))
         started = _connect(opts.address)
         try:
             for index, spec in enumerate(specs):
                 plan = _plan(suite, spec, self.run_dir.path, (index, *state), opts)
+                plan["snapshot"] = snapshot
                 rows = pipeline(suite, source, plan, opts).iter_rows()
                 seen = _worker_errors(partial(self.collect, spec, rows))
                 expected = self.summary.requests // len(specs)
@@ -245,6 +249,7 @@ class _Driver:
                 import ray
 
                 ray.shutdown()
+            (folder / "resume.sqlite").unlink(missing_ok=True)
 
     def collect(self, spec: str, rows: Iterable[dict[str, Any]]) -> int:
         """Ingest each shard the workers report, counting what they did; the requests seen."""

@@ -8,7 +8,8 @@
   and builds one judge backend from its spec (backends are not picklable; a vLLM engine is
   only ever made here). A batch of rows becomes items through the suite's own
   :class:`~judgekit.content.ItemSource` rules (ids, preference sides, conversations), is
-  rendered, keyed and checked against the run's store exactly as the local executor does
+  rendered, keyed and checked against the run's store (the actor's local copy of it as the
+  run started, see :func:`snapshot_store`) exactly as the local executor does
   (:func:`judgekit.run._prepare.batches`), judged, and turned into labels by the same
   :func:`~judgekit.run.to_label` step. Its labels and completions are written as one Parquet
   shard, atomically (temporary file, fsync, rename), named by the judge and the batch's
@@ -37,6 +38,7 @@ from judgekit.run._prepare import orders_of
 if TYPE_CHECKING:
     from judgekit.content._suite import LoadedSuite
     from judgekit.run._ray import RayOptions
+    from judgekit.run._store import Store
 
 SHARDS = "ray-shards"
 """Folder of the run directory that holds shards not yet ingested."""
@@ -150,33 +152,31 @@ class Judge:
         self.plan = plan
         self.backend = make_backend(plan["spec"], **plan["options"])
         self.run_path = Path(plan["out"])
+        self.store = _local_store(plan["snapshot"])
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         from judgekit.run._prepare import batches
-        from judgekit.run._store import LABELS_FILE, Store
 
         source = self.suite.items
         assert isinstance(source, ItemSource)
         items = [item_of(source, pickle.loads(b)) for b in batch["row"]]
         model, labels, answers = self.backend.model, [], {}
         skipped = cached = 0
-        with Store(self.run_path / LABELS_FILE) as store:
-            for part in batches([items], self.suite.renderer, self.system, [model], store,
-                                batch_size=max(1, 2 * len(items)),
-                                trust_done=self.plan["trusted"],
-                                keep_items=self.step.checker is not None):
-                skipped += part.skipped
-                fresh = part.fresh()
-                got = self.backend.complete([r for r, _ in fresh]) if fresh else []
-                if len(got) != len(fresh):
-                    raise RuntimeError(f"backend {model} returned {len(got)} completions for "
-                                       f"{len(fresh)} requests")
-                new = {k: c for (_, k), c in zip(fresh, got, strict=True)}
-                cached += len(part.requests) - len(new)
-                answers.update(new)
-                labels += [self.step.label(part.cached.get(k) or new[k], r, model, k,
-                                           part.items.get(r.item_id))
-                           for r, k in part.requests]
+        for part in batches([items], self.suite.renderer, self.system, [model], self.store,
+                            batch_size=max(1, 2 * len(items)), trust_done=self.plan["trusted"],
+                            keep_items=self.step.checker is not None):
+            skipped += part.skipped
+            fresh = part.fresh()
+            got = self.backend.complete([r for r, _ in fresh]) if fresh else []
+            if len(got) != len(fresh):
+                raise RuntimeError(f"backend {model} returned {len(got)} completions for "
+                                   f"{len(fresh)} requests")
+            new = {k: c for (_, k), c in zip(fresh, got, strict=True)}
+            cached += len(part.requests) - len(new)
+            answers.update(new)
+            labels += [self.step.label(part.cached.get(k) or new[k], r, model, k,
+                                       part.items.get(r.item_id))
+                       for r, k in part.requests]
         shard = (str(write_shard(shard_dir(self.run_path), self.plan["index"], labels, answers))
                  if labels else "")
         return {"shard": [shard], "skipped": [skipped], "cached": [cached],
@@ -184,9 +184,46 @@ class Judge:
                 "describe": [json.dumps(self.backend.describe(), default=str)]}
 
     def __del__(self) -> None:
-        backend = getattr(self, "backend", None)
+        import shutil
+
+        backend, store = getattr(self, "backend", None), getattr(self, "store", None)
         if backend is not None:
             backend.close()
+        if store is not None:
+            store.close()
+            shutil.rmtree(store.path.parent, ignore_errors=True)
+
+
+def snapshot_store(store_path: Path, folder: Path) -> Path:
+    """Copy the run's store for the workers (SQLite's backup; temporary file, rename).
+
+    Workers never open the live store: a WAL-mode SQLite file cannot be read safely from
+    other machines over shared storage, and the driver writes it while they work.
+    """
+    import sqlite3
+
+    target, tmp = folder / "resume.sqlite", folder / f".resume.{uuid.uuid4().hex}.tmp"
+    src, dst = sqlite3.connect(store_path), sqlite3.connect(tmp)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    os.replace(tmp, target)
+    return target
+
+
+def _local_store(snapshot: str | None) -> Store:
+    """The actor's own copy of the run's store as the run started (empty for a fresh run)."""
+    import shutil
+    import tempfile
+
+    from judgekit.run._store import LABELS_FILE, Store
+
+    local = Path(tempfile.mkdtemp(prefix="judgekit-ray-")) / LABELS_FILE
+    if snapshot is not None:
+        shutil.copyfile(snapshot, local)
+    return Store(local)
 
 
 def pipeline(suite: LoadedSuite, source: ItemSource, plan: dict[str, Any],
