@@ -6,11 +6,14 @@ judgekit :class:`Label` objects in memory. A file's verdicts are canonical (``A`
 response_a), so on a ``BA`` row the judge chose the other position; a numeric probability
 column is the probability of the verdict, a JSON object one the whole distribution
 (:mod:`judgekit.auditing._probs`). Every value is checked as the row reader always checked it,
-and the first row at fault (in file order) is the one an error names.
+and the first row at fault (in file order) is the one an error names. A run directory is read
+through the store's columnar reader (:meth:`judgekit.run.Store.label_columns`): no Label
+object per judgment, the same rows as :meth:`judgekit.run.Run.labels` gives.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -21,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from judgekit._errors import RunError
 from judgekit._types import Label
 from judgekit.auditing._columns import Array, codes, first, remap, valid
 from judgekit.auditing._memory import release
@@ -30,7 +34,8 @@ from judgekit.auditing._probs import read_probs
 from judgekit.auditing._read import read_table
 from judgekit.auditing._table import raise_first
 from judgekit.run._aggregate import ORDER_CODES, judgments
-from judgekit.run._rundir import Run, open_run
+from judgekit.run._codec import ORDERS as STORE_ORDERS
+from judgekit.run._rundir import MANIFEST_FILE, Run, open_run
 
 ORDERS = ["single", "AB", "BA"]  # in code order (ORDER_CODES)
 SWAP = {"A": "B", "B": "A"}
@@ -100,12 +105,11 @@ def read_labels(source: str | os.PathLike[str] | Run | Sequence[Label],
 def _read(source: str | os.PathLike[str] | Run | Sequence[Label],
           columns: LabelColumns | None) -> LabelRows:
     if isinstance(source, Run):
-        return _from_labels(source.labels(), str(source.path), "run", source.path, source)
+        return _from_run(source, str(source.path))
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if path.is_dir():
-            run = open_run(path)
-            return _from_labels(run.labels(), str(path), "run", path, run)
+            return _from_run(open_run(path), str(path))
         return _from_file(path, columns or LabelColumns())
     return _from_labels(list(source), "labels in memory", "labels", None)
 
@@ -122,6 +126,56 @@ def _from_labels(labels: list[Label], source: str, kind: str, path: Path | None,
         pa.array([lab.label_presented for lab in labels], pa.string()),
         np.array(conf, dtype=float), j.space, j.probs, j.keys, j.has, run,
     )
+
+
+def _from_run(run: Run, source: str) -> LabelRows:
+    """A run's labels (none of its hidden gold items), read as columns: no Label objects."""
+    if not run.exists():
+        raise RunError(f"{run.path} is not a judgekit run (no {MANIFEST_FILE})")
+    with run.store() as store:
+        batches = list(store.label_columns(hidden=False))
+    if not batches:
+        return _from_labels([], source, "run", run.path, run)
+    t = pa.Table.from_batches(batches)
+    del batches
+    order = t["order"].combine_chunks()
+    probs = t["probs"].combine_chunks()
+    verdict = t["label"].combine_chunks()
+    space, matrix, named = _matrix(probs, verdict)
+    return LabelRows(
+        source, "run", run.path, t["item_id"].combine_chunks(),
+        t["judge"].combine_chunks().dictionary_decode(),
+        _STORE_ORDERS[order.indices.to_numpy(zero_copy_only=False)], verdict,
+        t["presented"].combine_chunks(), _conf(t["extra"].combine_chunks()), space, matrix,
+        named, probs.is_valid().to_numpy(zero_copy_only=False), run,
+    )
+
+
+_STORE_ORDERS = np.array([ORDER_CODES[o] for o in STORE_ORDERS], dtype=np.int64)
+"""The store's order codes (:data:`judgekit.run._codec.ORDERS`) -> :data:`ORDER_CODES`."""
+
+
+def _matrix(probs: Any, verdict: Any) -> tuple[list[str], Array, Array]:
+    """The label space, ``(m, K)`` distributions and named labels, as :func:`judgments` gives."""
+    parts = dict(zip((f.name for f in probs.type), probs.flatten(), strict=True))
+    given = {name for name, part in parts.items() if part.null_count < len(part)}
+    space = sorted(given | set(pc.unique(verdict.drop_null()).to_pylist()))
+    matrix = np.zeros((len(probs), len(space)))
+    named = np.zeros((len(probs), len(space)), dtype=bool)
+    for k, name in enumerate(space):
+        if name in given:
+            matrix[:, k] = parts[name].fill_null(0.0).to_numpy()
+            named[:, k] = parts[name].is_valid().to_numpy(zero_copy_only=False)
+    return space, matrix, named
+
+
+def _conf(extra: Any) -> Array:
+    """Each row's ``extra["conf"]`` where it is a float, else NaN."""
+    conf = np.full(len(extra), np.nan)
+    for i in np.flatnonzero(extra.is_valid().to_numpy(zero_copy_only=False)).tolist():
+        if isinstance(c := json.loads(extra[i].as_py()).get("conf"), float):
+            conf[i] = c
+    return conf
 
 
 def _from_file(path: Path, cols: LabelColumns) -> LabelRows:

@@ -9,12 +9,11 @@ Tables (store format 2, ``PRAGMA user_version``):
   is read from the completion and kept on the label only where it differs;
 - ``judges`` and ``spaces``: the judge names and label spaces the rows point to.
 
-A batch's completions and labels are written in one transaction with ``synchronous=FULL``,
-so a run killed at any instant (SIGKILL included) holds every label of every committed batch
-and nothing of the batch in flight: resuming judges exactly what is missing, and the primary
-key makes a duplicate impossible. A resumed run asks :meth:`Store.done` about one chunk of
-items at a time instead of loading every key. A store of format 1 (judgekit 0.1.0: raw text
-kept twice, keys as text) is converted in place the first time it is opened.
+A batch's completions and labels are written in one transaction with ``synchronous=FULL``, so
+a run killed at any instant (SIGKILL included) holds every label of every committed batch and
+nothing of the batch in flight: resuming judges exactly what is missing, and the primary key
+makes a duplicate impossible. A resumed run asks :meth:`Store.done` one chunk of items at a
+time. A format-1 store (judgekit 0.1.0) is converted in place the first time it is opened.
 """
 
 from __future__ import annotations
@@ -196,21 +195,31 @@ class Store:
             hidden: True: only hidden gold items' labels; False: none of them; None: all.
 
         """
-        terms: list[str] = []
-        args: tuple[object, ...] = ()
-        if judge is not None:
-            if judge not in self._judges:
-                return
-            terms, args = ["l.judge = ?"], (self._judges[judge],)
-        if hidden is not None:  # a range of the primary key: the prefix's ids sort together
-            terms.append(("" if hidden else "NOT ") + "(l.item_id >= ? AND l.item_id < ?)")
-            args += (HIDDEN_PREFIX, HIDDEN_PREFIX[:-1] + chr(ord(HIDDEN_PREFIX[-1]) + 1))
-        where = " WHERE " + " AND ".join(terms) if terms else ""
+        where, args = self._where(judge, hidden)
         rows = self._db.execute(
             f"SELECT {_LABEL_COLUMNS} FROM labels l LEFT JOIN completions c ON l.raw IS NULL "
             f"AND c.key = l.key{where} ORDER BY l.item_id, l.ord, l.judge", args)
         for _, group in groupby(rows, key=lambda r: (r[0], r[1])):
             yield from sorted((self._label(r) for r in group), key=lambda lab: lab.judge)
+
+    def label_columns(self, judge: str | None = None, *, hidden: bool | None = None,
+                      batch: int = 65536) -> Iterator[Any]:
+        """:meth:`labels` as ``pyarrow.RecordBatch`` es of ``batch`` rows (:mod:`._columns`)."""
+        from judgekit.run._columns import label_batches
+
+        yield from label_batches(self._db, self.path, self._where(judge, hidden),
+                                 self._judge_names, self._space_labels, batch)
+
+    def _where(self, judge: str | None, hidden: bool | None) -> tuple[str, tuple[object, ...]]:
+        """The WHERE clause and arguments of :meth:`labels` (an unknown judge: no row)."""
+        if judge is not None and judge not in self._judges:
+            return " WHERE 0", ()
+        terms: list[str] = ["l.judge = ?"] if judge is not None else []
+        args: tuple[object, ...] = (self._judges[judge],) if judge is not None else ()
+        if hidden is not None:  # a range of the primary key: the prefix's ids sort together
+            terms.append(("" if hidden else "NOT ") + "(l.item_id >= ? AND l.item_id < ?)")
+            args += (HIDDEN_PREFIX, HIDDEN_PREFIX[:-1] + chr(ord(HIDDEN_PREFIX[-1]) + 1))
+        return (" WHERE " + " AND ".join(terms) if terms else ""), args
 
     def judges(self) -> list[str]:
         """Judges that have labels in this store."""
