@@ -7,7 +7,15 @@ the data flow: :mod:`judgekit.content` (suites, rubrics, prompts) -> :mod:`judge
 (judges) -> :mod:`judgekit.run` (labels in a run directory) -> :mod:`judgekit.auditing`
 (agreement with human gold) -> :mod:`judgekit.cli`; :mod:`judgekit.builtin` holds the
 built-in domains, a plugin like any other. See ``docs/python-api.md``.
+
+The errors, the plain types and the version load with the package; every other name loads its
+subpackage on first use (PEP 562), so ``import judgekit`` and the command line start fast.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from judgekit._errors import (
     BackendError,
@@ -22,18 +30,45 @@ from judgekit._errors import (
 )
 from judgekit._types import Completion, Item, Label, Request
 from judgekit._version import __version__
-from judgekit.auditing import AuditReport, audit
-from judgekit.backends import Backend, make_backend
-from judgekit.content import (
-    Checker,
-    CheckResult,
-    Domain,
-    LoadedSuite,
-    check,
-    get_domain,
-    load_suite,
-)
-from judgekit.run import Run, RunSummary, export, open_run, reparse, run_suite
+
+if TYPE_CHECKING:
+    from judgekit.auditing import AuditReport, audit
+    from judgekit.backends import Backend, make_backend
+    from judgekit.content import (
+        Checker,
+        CheckResult,
+        Domain,
+        LoadedSuite,
+        check,
+        get_domain,
+        load_suite,
+    )
+    from judgekit.run import Run, RunSummary, export, open_run, reparse, run_suite
+
+_LAZY = {
+    "judgekit.auditing": ("AuditReport", "audit"),
+    "judgekit.backends": ("Backend", "make_backend"),
+    "judgekit.content": ("CheckResult", "Checker", "Domain", "LoadedSuite", "check",
+                         "get_domain", "load_suite"),
+    "judgekit.run": ("Run", "RunSummary", "export", "open_run", "reparse", "run_suite"),
+}
+_OWNER = {name: module for module, names in _LAZY.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    """Load a lazy name from its subpackage on first use, then keep it here."""
+    module = _OWNER.get(name)
+    if module is None:
+        raise AttributeError(f"module 'judgekit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The loaded names and the lazy ones."""
+    return sorted({*globals(), *_OWNER})
+
 
 __all__ = [
     "AuditReport",

@@ -7,18 +7,16 @@ imports vLLM.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from judgekit._errors import ContentError, JudgekitError
-from judgekit.auditing import AuditOptions, AuditReport, GoldColumns, LabelColumns
-from judgekit.auditing._audit import audit_rows
-from judgekit.auditing._disagree import top_lines
-from judgekit.auditing._labels import read_labels
-from judgekit.auditing._leaderboard import judges_of, leaderboard
+
+if TYPE_CHECKING:  # imported when the command runs: the CLI starts fast
+    from judgekit.auditing import AuditOptions, AuditReport, GoldColumns, LabelColumns
 
 _out = Console()
 _err = Console(stderr=True)
@@ -74,6 +72,10 @@ def _audit_all(sources: list[Path], gold: Path | None, columns: LabelColumns,
                gold_columns: GoldColumns, options: AuditOptions) -> AuditReport:
     """The report of one judge; with several judges (or sources), their leaderboard too."""
     from dataclasses import replace
+
+    from judgekit.auditing._audit import audit_rows
+    from judgekit.auditing._labels import read_labels
+    from judgekit.auditing._leaderboard import judges_of, leaderboard
 
     judges = judges_of(sources, columns)
     if len(sources) == 1 and (options.judge is not None or len(judges) < 2):
@@ -172,6 +174,9 @@ def audit(
     Agreement with CIs, the human ceiling, bias and calibration; writes report.json and a
     self-contained report.html.
     """
+    from judgekit.auditing import AuditOptions, GoldColumns, LabelColumns
+    from judgekit.auditing._disagree import top_lines
+
     if scale is not None and scale not in ("pairwise", "ordinal", "binary", "categorical"):
         raise typer.BadParameter("use pairwise, ordinal, binary or categorical",
                                  param_hint="--scale")

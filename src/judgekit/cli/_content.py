@@ -12,15 +12,16 @@ from rich.table import Table
 from judgekit._errors import JudgekitError
 from judgekit._types import Item
 from judgekit.cli._app import GoldRoot, app, friendly, out
-from judgekit.content._check import check
-from judgekit.content._domains import discover, get_domain
-from judgekit.content._suite import load_suite
+
+# each command imports the content modules it uses when it runs: the CLI starts fast
 
 
 @app.command()
 @friendly
 def domains() -> None:
     """List installed domains, their suites, and broken plugins with their error."""
+    from judgekit.content._domains import discover, get_domain
+
     table = Table("domain", "distribution", "suites", "status")
     for name, info in discover().items():
         try:
@@ -50,6 +51,8 @@ def render(
     Pairwise: both orders; step review: one request per step; multi-turn items: the
     conversation inside the user message.
     """
+    from judgekit.content._suite import load_suite
+
     loaded = load_suite(suite, gold_root=gold_root, mode="rationale" if rationale else None)
     items = _pick(loaded.items, item, limit)
     if item and not items:
@@ -95,6 +98,8 @@ def check_cmd(
     gold_root: GoldRoot = None,
 ) -> None:
     """Validate content: load every file and render every item of every suite in both orders."""
+    from judgekit.content._check import check
+
     results = check(target, gold_root=gold_root)
     table = Table("target", "status", "detail")
     colour = {"ok": "green", "skipped": "yellow", "failed": "red"}

@@ -10,17 +10,8 @@ from rich.table import Table
 
 from judgekit._errors import DataUnavailable, JudgekitError
 from judgekit.cli._app import GoldRoot, app, err, friendly, out
-from judgekit.gold import (
-    cache_root,
-    check_license,
-    explicit_root,
-    fetch_command,
-    fetch_gold,
-    gold_set,
-    gold_sets,
-    locate,
-    shared_gold,
-)
+
+# the commands import judgekit.gold when they run: the CLI starts fast
 
 gold_app = typer.Typer(name="gold", no_args_is_help=True,
                        help="The built-in expert gold sets: list them, fetch them into the cache.")
@@ -29,6 +20,8 @@ app.add_typer(gold_app, name="gold")
 
 def _where(name: str, gold_root: Path | None) -> str:
     """Where gold set ``name`` is on this machine, in a word or two."""
+    from judgekit.gold import explicit_root, locate, shared_gold
+
     root = locate(f"{name}/data.jsonl", gold_root)
     if root is None:
         return "[yellow]not fetched[/]"
@@ -41,6 +34,8 @@ def _where(name: str, gold_root: Path | None) -> str:
 @friendly
 def list_cmd(gold_root: GoldRoot = None) -> None:
     """List the built-in gold sets: items, licence, whether they are on this machine."""
+    from judgekit.gold import cache_root, explicit_root, gold_sets, shared_gold
+
     table = Table("name", "items", "license", "here")
     table.columns[0].no_wrap = True
     for gold in gold_sets():
@@ -79,6 +74,8 @@ def fetch_cmd(
         "the upstream files (default: GitHub raw files).", show_default=False)] = None,
 ) -> None:
     """Download a gold set's upstream files, verify their sha256, convert, cache."""
+    from judgekit.gold import check_license, fetch_command, fetch_gold, gold_set, gold_sets
+
     accepted = accept_license or []
     if all_ == bool(names):
         raise JudgekitError("name the gold sets to fetch, or pass --all (not both)"

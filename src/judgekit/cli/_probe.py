@@ -9,10 +9,11 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress
 
-from judgekit.backends import make_backend
 from judgekit.cli._app import GoldRoot, app, err, friendly, out
-from judgekit.probe import PERTURBATIONS, ProbeOptions, load_probe_suite, probe
-from judgekit.probe._report import HTML_FILE, JSON_FILE
+
+PERTURBATIONS = ("marker", "json", "chatml", "padding", "authority")
+"""The perturbations named in ``--perturbation``'s help: those of :mod:`judgekit.probe`, spelled
+here so the CLI starts without importing it (tests/test_startup.py checks they match)."""
 
 
 @app.command("probe")
@@ -45,6 +46,10 @@ def probe_command(
     better one's length, and an authority sentence; each flip rate has a Wilson 95% CI
     (see docs/probe.md). Writes probe.json and probe.html into --out.
     """
+    from judgekit.backends import make_backend
+    from judgekit.probe import ProbeOptions, load_probe_suite, probe
+    from judgekit.probe._report import HTML_FILE, JSON_FILE
+
     opts = ProbeOptions(sample=sample, seed=seed, use_gold=gold, batch_size=batch_size,
                         perturbations=tuple(perturbation or PERTURBATIONS))
     suite = load_probe_suite(source, gold_root)  # bad input fails before a model loads

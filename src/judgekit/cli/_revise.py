@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from judgekit._errors import RunError
-from judgekit.backends import Backend, make_backend
 from judgekit.cli._app import GoldRoot, app, err, friendly, out
-from judgekit.revise import ReviseOptions, build_report, load_revise_suite, report_lines
-from judgekit.revise import revise as revise_suite
-from judgekit.revise._export import OUTPUTS
-from judgekit.revise._suite import PrincipleMode
+
+if TYPE_CHECKING:  # the commands import what they use when run: the CLI starts fast
+    from judgekit.backends import Backend
+    from judgekit.revise._suite import PrincipleMode
 
 
 @app.command()
@@ -62,9 +61,12 @@ def revise(
     Each revision is judged pairwise against its original in both orders; the accepted ones
     are written as SFT records and DPO pairs in TRL's formats (see docs/revise.md).
     """
+    from judgekit.revise import ReviseOptions, build_report, load_revise_suite
+    from judgekit.revise import revise as revise_suite
+
     if principles not in ("all", "sample"):
         raise typer.BadParameter("use 'all' or 'sample'", param_hint="--principles")
-    opts = ReviseOptions(rounds=rounds, principles=cast(PrincipleMode, principles), seed=seed,
+    opts = ReviseOptions(rounds=rounds, principles=cast("PrincipleMode", principles), seed=seed,
                          threshold=threshold, consistent_only=consistent_only,
                          verifier_rubric=verifier_rubric, verifier_prompt=verifier_prompt,
                          max_tokens=max_tokens, batch_size=batch_size, limit=limit)
@@ -100,6 +102,8 @@ def revise_report(
     as_json: Annotated[bool, typer.Option("--json", help="Print report.json as is.")] = False,
 ) -> None:
     """Show a revise job's report (no model is called): acceptance, P(revision better)."""
+    from judgekit.revise._export import OUTPUTS
+
     path = out_dir / OUTPUTS["report"]
     if not path.is_file():
         raise RunError(f"{out_dir} holds no revise report ({OUTPUTS['report']}); run "
@@ -118,6 +122,9 @@ def revise_report(
 
 
 def _print(report: dict[str, Any], out_dir: Path) -> None:
+    from judgekit.revise import report_lines
+    from judgekit.revise._export import OUTPUTS
+
     for line in report_lines(report):
         out.print(line, markup=False, highlight=False, soft_wrap=True)
     names = ", ".join(str(out_dir / f) for f in OUTPUTS.values())
@@ -126,6 +133,8 @@ def _print(report: dict[str, Any], out_dir: Path) -> None:
 
 def _backends(specs: list[str], base_url: str | None, model_dir: Path | None) -> list[Backend]:
     """Build each judge (closing those already built if one fails)."""
+    from judgekit.backends import make_backend
+
     if any(s.split(":")[0] in {"vllm", "embedded"} for s in specs):
         os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")  # read by vLLM only
     built: list[Backend] = []

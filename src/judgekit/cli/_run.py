@@ -11,18 +11,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from judgekit._errors import JudgekitError, RunError
-from judgekit.backends._contract import make_backend
 from judgekit.cli._app import GoldRoot, app, err, friendly, out
-from judgekit.content._suite import load_suite
-from judgekit.run._export import FORMATS, ExportFormat, ExportOptions
-from judgekit.run._export import export as export_run
-from judgekit.run._reparse import reparse
-from judgekit.run._runner import run_suite
-from judgekit.trust._hidden import HiddenGoldWatch
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the commands import what they use when run: the CLI starts fast
     from judgekit.content._suite import LoadedSuite
+    from judgekit.run._export import ExportFormat
     from judgekit.run._ray import RayOptions
+    from judgekit.trust._hidden import HiddenGoldWatch
 
 HIDDEN_GOLD_FAILED = 3
 """Exit code of a run a judge's hidden gold stopped (the code a failed qualification gets)."""
@@ -67,6 +62,11 @@ def run(
         min=0.0, help="ray: GPUs per actor (a vLLM judge: its tensor-parallel size).")] = 0.0,
 ) -> None:
     """Label every item of a suite and store the labels in a run directory."""
+    from judgekit.backends._contract import make_backend
+    from judgekit.content._suite import load_suite
+    from judgekit.run._runner import run_suite
+    from judgekit.trust._hidden import HiddenGoldWatch
+
     if executor not in ("local", "ray"):
         raise JudgekitError(f"unknown --executor {executor!r}; use local or ray")
     loaded = load_suite(suite, gold_root=gold_root, limit=limit,
@@ -191,11 +191,14 @@ def export(
         "lists).")] = False,
 ) -> None:
     """Export a run's labels (labels, items), or preference data for training (dpo, reward)."""
+    from judgekit.run._export import FORMATS, ExportOptions
+    from judgekit.run._export import export as export_run
+
     format = "labels" if format == "jsonl" else format
     if format not in FORMATS:
         raise JudgekitError(f"unknown export format {format!r}; use one of {list(FORMATS)}")
     options = ExportOptions(tie_margin, min_confidence, consistent_only, judge, gold_root, chat)
-    stats = export_run(run_dir, output, cast(ExportFormat, format), options)
+    stats = export_run(run_dir, output, cast("ExportFormat", format), options)
     where = "" if output == "-" else f" to {output}"
     dropped = f"; left out: {stats.describe_drops()}" if format in ("dpo", "reward") else ""
     err.print(f"wrote {stats.written} {format} records{where}{dropped}", markup=False)
@@ -207,6 +210,8 @@ def reparse_cmd(
     run_dir: Annotated[Path, typer.Argument(help="Run directory.")],
 ) -> None:
     """Re-parse a run's stored raw outputs with the current parser; no model is called."""
+    from judgekit.run._reparse import reparse
+
     summary = reparse(run_dir)
     out.print(f"{run_dir}: {summary.labels} labels, {summary.changed} changed, "
               f"{summary.uncached} without a stored output (rerun to judge them), "

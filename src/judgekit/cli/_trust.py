@@ -9,38 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
 from rich.table import Table
 
-from judgekit.backends._contract import Backend
 from judgekit.cli._app import GoldRoot, app, friendly, out
 from judgekit.cli._trust_inputs import pairs, with_inputs
-from judgekit.content._suite import LoadedSuite
-from judgekit.trust._answers import AnswerColumns, read_answers
-from judgekit.trust._cost import DEFAULT_MINUTES, DEFAULT_RATE, CostOptions, cost_lines
-from judgekit.trust._escalate import EscalateOptions, escalate, write_escalation
-from judgekit.trust._experts import merge
-from judgekit.trust._final import PREFERENCE_FORMATS, preference_records
-from judgekit.trust._gate import GATE_DIR, run_gate, score
-from judgekit.trust._inputs import (
-    GoldSource,
-    LabelSource,
-    judges_in,
-    read_gold_labels,
-    read_stages,
-    slice_masks,
-)
-from judgekit.trust._ppi import estimand, ppi_mean, value_of
-from judgekit.trust._qualify import Qualification, qualify_slices
-from judgekit.trust._queue import QUEUE_FORMATS
-from judgekit.trust._select import TrustOptions
-from judgekit.trust._write import write_json, write_jsonl
+
+if TYPE_CHECKING:  # the commands import judgekit.trust when they run: the CLI starts fast
+    from judgekit.backends._contract import Backend
+    from judgekit.content._suite import LoadedSuite
+    from judgekit.trust._inputs import GoldSource, LabelSource
+    from judgekit.trust._qualify import Qualification
 
 FAILED = 3
 """Exit code of ``qualify`` when a judge fails the gate."""
+EXPERT_MINUTES, EXPERT_RATE = 2.0, 100.0
+"""Defaults of ``--expert-minutes``, ``--hourly-rate``: judgekit.trust's DEFAULT_MINUTES and
+DEFAULT_RATE, spelled here so the CLI starts without it (tests/test_startup.py checks)."""
 
 Labels = Annotated[list[Path], typer.Argument(help="Run directories or label files (JSONL/CSV/"
                                               "Parquet) from any judge.")]
@@ -80,6 +67,17 @@ def qualify_cmd(
     A judge passes when the one-sided Clopper-Pearson lower bound of its agreement with the
     gold reaches --min-agreement, per judge, and per slice with --strict-slices.
     """
+    from judgekit.trust._gate import score
+    from judgekit.trust._inputs import (
+        LabelSource,
+        judges_in,
+        read_gold_labels,
+        read_stages,
+        slice_masks,
+    )
+    from judgekit.trust._qualify import qualify_slices
+    from judgekit.trust._write import write_json
+
     if not source.judges:
         names = [n for p in source.paths for n in judges_in(p, source.columns)]
         source = LabelSource(source.paths, source.columns, source.label_map,
@@ -115,6 +113,8 @@ def _verdict(title: str, shown: list[Qualification], gated: list[Qualification])
 def gate(suite: LoadedSuite, backends: Sequence[Backend], out_dir: Path, *,
          gold_root: Path | None, batch_size: int) -> None:
     """``judgekit run``'s qualification gate: exit :data:`FAILED` when a judge fails it."""
+    from judgekit.trust._gate import GATE_DIR, run_gate
+
     results = run_gate(suite, backends, out_dir, gold_root=gold_root, batch_size=batch_size)
     if _verdict(f"qualification gate of {suite.ref} ({out_dir / GATE_DIR})", results, results):
         out.print("[red]run refused:[/] a judge failed the suite's qualification gate; "
@@ -147,8 +147,8 @@ def escalate_cmd(
     blind: Annotated[bool, typer.Option(help="Keep the judge's verdict out of the Label "
                                         "Studio and Argilla files.")] = False,
     expert_minutes: Annotated[float, typer.Option(
-        help="Expert minutes per item, for the cost report.")] = DEFAULT_MINUTES,
-    hourly_rate: Annotated[float, typer.Option(help="Expert cost per hour.")] = DEFAULT_RATE,
+        help="Expert minutes per item, for the cost report.")] = EXPERT_MINUTES,
+    hourly_rate: Annotated[float, typer.Option(help="Expert cost per hour.")] = EXPERT_RATE,
     gold_root: GoldRoot = None,
     *, source: LabelSource, gold_source: GoldSource,
 ) -> None:
@@ -157,6 +157,11 @@ def escalate_cmd(
     The threshold guarantees agreement with the experts >= --target on the trusted labels,
     with probability >= 1 - --delta (Trust or Escalate, fixed-sequence testing).
     """
+    from judgekit.trust._cost import CostOptions, cost_lines
+    from judgekit.trust._escalate import EscalateOptions, escalate, write_escalation
+    from judgekit.trust._queue import QUEUE_FORMATS
+    from judgekit.trust._select import TrustOptions
+
     formats = tuple(queue_format or QUEUE_FORMATS)
     bad = sorted(set(formats) - set(QUEUE_FORMATS))
     if bad:
@@ -207,7 +212,11 @@ def merge_experts(
     reward: Annotated[Path | None, typer.Option(help="Also write reward soft labels.")] = None,
 ) -> None:
     """Merge expert answers into the final label set, each label with its provenance."""
-    from judgekit.trust._experts import read_escalation
+    from judgekit.trust._answers import AnswerColumns, read_answers
+    from judgekit.trust._experts import merge, read_escalation
+    from judgekit.trust._final import PREFERENCE_FORMATS, preference_records
+    from judgekit.trust._inputs import GoldSource, read_gold_labels
+    from judgekit.trust._write import write_json, write_jsonl
 
     summary, _, _ = read_escalation(folder)
     g = summary["gold"]
@@ -249,6 +258,12 @@ def estimate_cmd(
     *, source: LabelSource, gold_source: GoldSource,
 ) -> None:
     """What the experts would have said over all items: PPI++ from gold plus judge labels."""
+    import numpy as np
+
+    from judgekit.trust._inputs import read_gold_labels, read_stages
+    from judgekit.trust._ppi import estimand, ppi_mean, value_of
+    from judgekit.trust._write import write_json
+
     gold = read_gold_labels(gold_source)
     stage = read_stages(source, confidence=False)[-1]
     kind = estimand(list(gold.labels.values()), positive)

@@ -12,14 +12,17 @@ import inspect
 import typing
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from judgekit.auditing._options import LabelColumns
-from judgekit.trust._inputs import GoldSource, LabelSource
+if TYPE_CHECKING:  # imported when a command runs: the CLI starts fast
+    from judgekit.trust._inputs import GoldSource, LabelSource
 
 KW = inspect.Parameter.KEYWORD_ONLY
+FILLED = ("source", "gold_source")
+"""The parameters :func:`with_inputs` fills; typer never sees them."""
 
 
 def _opt(annotation: Any, default: Any, help: str, *names: str) -> tuple[Any, Any]:
@@ -57,6 +60,9 @@ def pairs(values: list[str] | None, option: str) -> dict[str, str]:
 
 
 def _sources(labels: list[Path], kw: dict[str, Any]) -> tuple[LabelSource, GoldSource]:
+    from judgekit.auditing._options import LabelColumns
+    from judgekit.trust._inputs import GoldSource, LabelSource
+
     columns = LabelColumns(id=kw["id_col"], verdict=kw["verdict_col"], prob=kw["prob_col"],
                            order=kw["order_col"], judge=kw["judge_col"])
     source = LabelSource(tuple(labels), columns, pairs(kw["map_"], "--map"),
@@ -68,10 +74,13 @@ def _sources(labels: list[Path], kw: dict[str, Any]) -> tuple[LabelSource, GoldS
 
 def with_inputs(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Give ``fn(labels, ..., source=, gold_source=)`` the shared options instead."""
-    hints = typing.get_type_hints(fn, include_extras=True)
+    # the filled parameters' types are left unresolved: judgekit.trust loads when run
+    shown = {k: v for k, v in fn.__annotations__.items() if k not in (*FILLED, "return")}
+    hints = typing.get_type_hints(SimpleNamespace(__annotations__=shown),
+                                  globalns=fn.__globals__, include_extras=True)
     sig = inspect.signature(fn)
     own = [p.replace(annotation=hints[p.name]) for p in sig.parameters.values()
-           if p.name not in ("source", "gold_source")]
+           if p.name not in FILLED]
     common = [inspect.Parameter(name, KW, default=default, annotation=annotation)
               for name, (annotation, default) in COMMON.items()]
 

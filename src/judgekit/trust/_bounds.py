@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 Array = NDArray[Any]
 
@@ -36,6 +35,8 @@ def lower_bound(agree: Any, n: Any, confidence: float) -> Any:
         A float for scalar inputs, else an array.
 
     """
+    from scipy import stats  # here, not at the top: scipy.stats takes ~0.7 s to import
+
     a, m = np.asarray(agree, dtype=float), np.asarray(n, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = stats.beta.ppf(1.0 - confidence, a, m - a + 1.0)
@@ -45,6 +46,8 @@ def lower_bound(agree: Any, n: Any, confidence: float) -> Any:
 
 def upper_bound(agree: Any, n: Any, confidence: float) -> Any:
     """One-sided Clopper-Pearson upper bound on P(agree) (1 when every item agrees)."""
+    from scipy import stats
+
     a, m = np.asarray(agree, dtype=float), np.asarray(n, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = stats.beta.ppf(confidence, a + 1.0, m - a)
