@@ -133,7 +133,9 @@ def run(
         for b in backends:
             b.close()
     out.print(
-        f"[bold]{summary.out}[/]: {summary.items} items x {len(summary.judges)} judge(s), "
+        f"[bold]{summary.out}[/]: {summary.items} items"
+        f"{f' ({summary.hidden} hidden gold)' if summary.hidden else ''} x "
+        f"{len(summary.judges)} judge(s), "
         f"{summary.requests} judgments: {summary.judged} judged, {summary.cached} from cache, "
         f"{summary.skipped} already done, {summary.errors} errors "
         f"({summary.seconds:.1f} s)"
@@ -141,8 +143,7 @@ def run(
     if summary.error_kinds:
         out.print(f"errors by kind: {summary.error_kinds}")
     if watch is not None:
-        out.print(f"{summary.hidden} hidden gold items mixed in; {watch.status()}",
-                  markup=False)
+        out.print(watch.status(), markup=False)
     for warning in summary.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning)}")
 
