@@ -70,6 +70,7 @@ def test_columns_are_the_labels_in_their_order(store: Store, batch: int) -> None
                 assert table_rows(batches, list(FIELDS)) == want, (judge, hidden)
                 assert all(0 < b.num_rows <= batch for b in batches)
         everything = list(store.label_columns(batch=batch))
+        assert store._db.execute("PRAGMA cache_size").fetchone()[0] == -32768  # restored
         assert sum(b.num_rows for b in everything) == len(LABELS)
         assert [r["judge"] for r in table_rows(everything, list(FIELDS))][:3] == \
             ["alf", "alf", "zed"]  # item a: AB alf, BA alf, BA zed (by name, not id)

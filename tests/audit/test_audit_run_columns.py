@@ -69,6 +69,9 @@ def test_fake_panel_run_with_hidden_gold(tmp_path: Path, make_suite: Callable[..
     assert rows.item.to_pylist()[:6] == ["it0000"] * 6  # item, order, judge name
     assert rows.judge.to_pylist()[:3] == ["fake:1", "fake:2", "fake:3"]
     assert len(rows.item) == 3 * 2 * 90  # the hidden gold items are left out
+    monkeypatch.setattr(_labels, "_BATCH", 7)  # columns joined from many batches
+    same_rows(read_labels(tmp_path / "run"), old_rows(run, str(tmp_path / "run")))
+    monkeypatch.undo()
     new, old = reports(monkeypatch, tmp_path, tmp_path / "run", judge="panel")
     assert new == old and new["coverage"]["matched"] == 90
     new, old = reports(monkeypatch, tmp_path, tmp_path / "run", judge="fake:2")

@@ -129,26 +129,47 @@ def _from_labels(labels: list[Label], source: str, kind: str, path: Path | None,
 
 
 def _from_run(run: Run, source: str) -> LabelRows:
-    """A run's labels (none of its hidden gold items), read as columns: no Label objects."""
+    """A run's labels (none of its hidden gold items), read as columns: no Label objects.
+
+    Each batch is split into the columns kept (the others are freed with it), and each column
+    is joined into one array on its own, so no second copy of the whole table is ever held.
+    """
     if not run.exists():
         raise RunError(f"{run.path} is not a judgekit run (no {MANIFEST_FILE})")
+    parts: dict[str, list[Any]] = {name: [] for name in _KEPT}
     with run.store() as store:
-        batches = list(store.label_columns(hidden=False))
-    if not batches:
+        for batch in store.label_columns(hidden=False, batch=_BATCH):
+            for name, got in parts.items():
+                got.append(_column(batch, name))
+    if not parts["item_id"]:
         return _from_labels([], source, "run", run.path, run)
-    t = pa.Table.from_batches(batches)
-    del batches
-    order = t["order"].combine_chunks()
-    probs = t["probs"].combine_chunks()
-    verdict = t["label"].combine_chunks()
-    space, matrix, named = _matrix(probs, verdict)
+    col = {name: _join(parts.pop(name)) for name in _KEPT}
+    space, matrix, named = _matrix(col["probs"], col["label"])
     return LabelRows(
-        source, "run", run.path, t["item_id"].combine_chunks(),
-        t["judge"].combine_chunks().dictionary_decode(),
-        _STORE_ORDERS[order.indices.to_numpy(zero_copy_only=False)], verdict,
-        t["presented"].combine_chunks(), _conf(t["extra"].combine_chunks()), space, matrix,
-        named, probs.is_valid().to_numpy(zero_copy_only=False), run,
+        source, "run", run.path, col["item_id"], col["judge"], col["order"], col["label"],
+        col["presented"], _conf(col["extra"]), space, matrix, named,
+        col["probs"].is_valid().to_numpy(zero_copy_only=False), run,
     )
+
+
+_KEPT = ("item_id", "judge", "order", "label", "presented", "probs", "extra")
+"""The columns of :meth:`judgekit.run.Store.label_columns` an audit reads."""
+_BATCH = 16384
+"""Labels per batch: ~10 MB of SQLite rows in flight."""
+
+
+def _column(batch: pa.RecordBatch, name: str) -> Any:
+    """A batch's column in its final form (order: our codes; judge: plain strings)."""
+    got = batch.column(name)
+    if name == "order":
+        return _STORE_ORDERS[got.indices.to_numpy(zero_copy_only=False)]
+    return got.dictionary_decode() if name == "judge" else got
+
+
+def _join(chunks: list[Any]) -> Any:
+    """One array of a column's chunks (numpy or pyarrow)."""
+    return np.concatenate(chunks) if isinstance(chunks[0], np.ndarray) else \
+        pa.concat_arrays(chunks)
 
 
 _STORE_ORDERS = np.array([ORDER_CODES[o] for o in STORE_ORDERS], dtype=np.int64)

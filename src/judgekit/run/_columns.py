@@ -38,6 +38,9 @@ FIELDS = ("item_id", "order", "judge", "label", "presented", "probs", "score", "
 _SELECT = ("SELECT l.item_id, l.ord, l.judge, l.label, l.presented, l.space, l.probs, l.score, "
            "l.error, l.extra FROM labels l")
 
+_SCAN_CACHE = -2048
+"""SQLite page cache while the labels are read (KiB when negative), not the store's 32 MiB."""
+
 
 def label_batches(db: sqlite3.Connection, path: Path, where: tuple[str, tuple[object, ...]],
                   names: Mapping[int, str], spaces: Mapping[int, tuple[str, ...]],
@@ -65,11 +68,16 @@ def label_batches(db: sqlite3.Connection, path: Path, where: tuple[str, tuple[ob
         "CASE l.judge " + " ".join(f"WHEN {i} THEN {rank[i]}" for i in ids) + " END"
     sql = f"{_SELECT}{where[0]} ORDER BY l.item_id, l.ord, {by}"
     schema = _schema(judges, spaces)
-    cursor = db.execute(sql, where[1])
     ranks = np.full(max(ids, default=0) + 1, -1, dtype=np.int32)
     ranks[list(rank)] = list(rank.values())
-    while rows := cursor.fetchmany(batch):
-        yield _batch(rows, schema, ranks, spaces, path)
+    cache = db.execute("PRAGMA cache_size").fetchone()[0]
+    db.execute(f"PRAGMA cache_size={_SCAN_CACHE}")  # one pass in key order: few pages reused
+    try:
+        cursor = db.execute(sql, where[1])
+        while rows := cursor.fetchmany(batch):
+            yield _batch(rows, schema, ranks, spaces, path)
+    finally:
+        db.execute(f"PRAGMA cache_size={int(cache)}")
 
 
 def _schema(judges: list[str], spaces: Mapping[int, tuple[str, ...]]) -> pa.Schema:
