@@ -105,3 +105,6 @@ def test_a_damaged_distribution_is_named(tmp_path: Path, store: Store) -> None:
         store._db.execute(f"UPDATE labels SET probs = x'{'00' * 24}' WHERE item_id = 'b'")
         with pytest.raises(RunError, match="does not fit its label space 1"):
             list(store.label_columns())
+        store._db.execute("UPDATE labels SET space = NULL WHERE item_id = 'b'")
+        with pytest.raises(RunError, match="does not fit its label space -1"):
+            list(store.label_columns())

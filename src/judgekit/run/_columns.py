@@ -137,7 +137,7 @@ def _probs(kind: pa.StructType, space: tuple[Any, ...], probs: tuple[Any, ...],
     sizes //= 8
     flat = np.frombuffer(b"".join(blobs), dtype="<f8")
     starts = np.cumsum(sizes) - sizes
-    sid = np.array([space[i] for i in at.tolist()], dtype=np.int64)
+    sid = np.array([-1 if space[i] is None else space[i] for i in at.tolist()], dtype=np.int64)
     field = {kind.field(k).name: k for k in range(kind.num_fields)}
     values = np.zeros((kind.num_fields, n))
     named = np.zeros((kind.num_fields, n), dtype=bool)
