@@ -31,6 +31,7 @@ from typing import Any
 
 from judgekit._errors import BackendError
 from judgekit._types import Completion, Request, Sampling
+from judgekit.backends._quiet import quiet_engine
 from judgekit.backends._shared import output_schema
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,8 @@ class VLLMBackend:
         engine_options: Mapping[str, Any] | None = None,
     ) -> None:
         try:
-            from vllm import LLM
+            with quiet_engine():
+                from vllm import LLM
         except ImportError as exc:
             raise BackendError(f"the vllm judge needs vLLM ({exc}); install judgekit[vllm] on "
                                "a GPU machine or judgekit[cpu] for the CPU build") from exc
@@ -172,7 +174,8 @@ class VLLMBackend:
         if cpu:
             self._describe["cpu_env"] = {k: os.environ[k] for k in cpu_env}
         try:
-            self.llm = LLM(**options)
+            with quiet_engine():
+                self.llm = LLM(**options)
         except Exception as exc:  # vLLM raises many types; one clear message for all
             raise BackendError(f"vLLM could not load {model!r}: {exc}") from exc
         try:

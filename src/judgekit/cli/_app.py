@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -19,9 +20,32 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 out = Console()
 err = Console(stderr=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from judgekit._version import __version__
+
+        out.print(f"judgekit {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Print judgekit's version and exit.")] = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", help="Show the model engines' own start-up output and warnings.")] =
+    False,
+) -> None:
+    """Judge with LLMs, cross-checked against human experts."""
+    if verbose:  # read by the backends when they start an engine
+        os.environ["JUDGEKIT_VERBOSE"] = "1"
 
 GoldRoot = Annotated[
     Path | None,
