@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -28,3 +31,16 @@ def test_verbose_lets_engines_print() -> None:
         assert res.exit_code == 0 and os.environ.get("JUDGEKIT_VERBOSE") == "1"
     finally:
         os.environ.pop("JUDGEKIT_VERBOSE", None)
+
+
+def test_check_names_the_whole_file_when_the_output_is_narrow(
+        tmp_path: Path, jk: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    suite = tmp_path / "sample-pointwise-with-a-long-name.yaml"
+    suite.write_text("rubric: core/preference\nprompt: core/pairwise\nitems: items.jsonl\n"
+                     "bogus_key: 1\n")
+    (tmp_path / "items.jsonl").write_text(
+        '{"id": "a", "prompt": "p", "response_a": "x", "response_b": "y"}\n')
+    proc = jk("check", str(suite), env={"COLUMNS": "40"})
+    assert proc.returncode == 1
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("failed: ")]
+    assert len(lines) == 1 and f"{suite}, line 4, field 'bogus_key'" in lines[0], proc.stdout

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
+from rich.table import Column, Table
 
 from judgekit._errors import JudgekitError
 from judgekit._types import Item
@@ -101,11 +102,15 @@ def check_cmd(
     from judgekit.content._check import check
 
     results = check(target, gold_root=gold_root)
-    table = Table("target", "status", "detail")
+    table = Table(Column("target", overflow="fold"), "status", Column("detail", overflow="fold"))
     colour = {"ok": "green", "skipped": "yellow", "failed": "red"}
     for r in results:
-        table.add_row(r.target, f"[{colour[r.status]}]{r.status}[/]", r.detail)
+        table.add_row(escape(r.target), f"[{colour[r.status]}]{r.status}[/]", escape(r.detail))
     out.print(table)
+    for r in results:  # whole lines, never cut to the width: what to grep and fix
+        if r.status == "failed":
+            out.print(f"failed: {r.target}: {r.detail}", markup=False, highlight=False,
+                      soft_wrap=True)
     failed = sum(r.status == "failed" for r in results)
     out.print(f"{len(results)} checked, {failed} failed, "
               f"{sum(r.status == 'skipped' for r in results)} skipped")
