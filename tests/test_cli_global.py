@@ -44,3 +44,16 @@ def test_check_names_the_whole_file_when_the_output_is_narrow(
     assert proc.returncode == 1
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("failed: ")]
     assert len(lines) == 1 and f"{suite}, line 4, field 'bogus_key'" in lines[0], proc.stdout
+
+
+def test_the_progress_line_counts_labels_and_errors(
+        tmp_path: Path, make_suite: Callable[..., Path]) -> None:
+    from judgekit import load_suite, run_suite
+    from judgekit.backends import FakeBackend
+    from judgekit.cli._live import LiveStatus
+
+    live = LiveStatus()
+    summary = run_suite(load_suite(str(make_suite())), [FakeBackend(1, error_every=5)],
+                        tmp_path / "run", batch_size=4, watch=live)
+    assert summary.errors > 0 and (live.labels, live.errors) == (24, summary.errors)
+    assert live.line().endswith(f"labels/s, {summary.errors} errors")

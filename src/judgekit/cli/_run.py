@@ -63,6 +63,7 @@ def run(
 ) -> None:
     """Label every item of a suite and store the labels in a run directory."""
     from judgekit.backends._contract import make_backend
+    from judgekit.cli._live import LiveStatus
     from judgekit.content._suite import load_suite
     from judgekit.run._runner import run_suite
     from judgekit.trust._hidden import HiddenGoldWatch
@@ -117,13 +118,14 @@ def run(
             task = bar.add_task(title, total=None)
             if loaded.hidden is not None:
                 watch = HiddenGoldWatch(loaded, stop=not ignore_hidden_gold)
+            live = LiveStatus(watch)
 
             def progress(done: int, total: int) -> None:
-                shown = f"{title}  {watch.status()}" if watch is not None else title
-                bar.update(task, completed=done, total=total, description=escape(shown))
+                bar.update(task, completed=done, total=total,
+                           description=escape(f"{title}  {live.line()}"))
 
             summary = run_suite(loaded, backends, out_dir, batch_size=batch_size,
-                                progress=progress, watch=watch)
+                                progress=progress, watch=live)
     except RunError:
         if watch is None or watch.failure is None:
             raise
