@@ -123,7 +123,10 @@ def test_combine_arrays_is_the_rule_for_every_item_at_once() -> None:
         has=np.array([True, True, False, False, False, True, False]),
     )
     c = combine(j, 4)
-    assert c.label.tolist() == [0, 0, 1, 2]  # item 1: one-hot 0.5/0.5, alphabetical A
+    assert c.label.tolist() == [0, 2, 1, 2]  # item 1: one-hot 0.5/0.5 disagree: tie (MT-Bench)
+    no_tie = Judgments(["A", "B"], j.group, np.where(j.label == 2, 0, j.label), j.probs[:, :2],
+                       j.keys[:, :2], j.has)
+    assert combine(no_tie, 4).label.tolist()[1] == 0  # no tie label: alphabetical A
     assert np.allclose(c.probs[0], [0.6, 0.4, 0]) and c.keys[0].tolist() == [True, True, False]
     assert c.has_probs.tolist() == [True, False, True, False]
     assert c.count.tolist() == [2, 2, 1, 1] and c.probs[2].tolist() == [0.2, 0.8, 0.0]

@@ -67,6 +67,11 @@ class AuditReport:
         return paths
 
 
+ORDERS_RULE = ("both orders' label distributions averaged, argmax; orders without "
+               "probabilities count one-hot, so two that disagree make a tie (MT-Bench's rule)")
+"""How a pairwise item's two orders became one verdict (``orders_rule`` in report.json)."""
+
+
 def build_report(d: AuditData, boot: Bootstrap, *, judge_family: str | None = None,
                  max_slice_values: int = 30) -> AuditReport:
     """Compute every section of the report from joined data."""
@@ -97,6 +102,8 @@ def build_report(d: AuditData, boot: Bootstrap, *, judge_family: str | None = No
         "calibration": calibration(d, boot),
         "notes": notes,
     }
+    if d.scale == "pairwise":
+        data["orders_rule"] = ORDERS_RULE
     data["seconds"] = round(time.perf_counter() - t0, 3)
     return AuditReport(data)
 

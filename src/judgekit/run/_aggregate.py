@@ -5,13 +5,14 @@ Both-order rule (RLAIF debiasing): average the canonical label distributions of 
 an errored order is left out (and named in ``errors``). The item's label is the argmax of the
 average. Tie rule: where the rubric has a ``tie`` label it wins only as the argmax; with
 ``tie_margin > 0`` an item whose |P(A) - P(B)| <= tie_margin is also called ``tie`` (use it for
-rubrics without a tie label, to report near-coin-flips as ties instead of forcing a side).
+rubrics without a tie label, to report near-coin-flips as ties instead of forcing a side). Top
+labels exactly level (two orders without probabilities that disagree: 0.5 / 0.5) make a ``tie``
+where the rubric has one, as MT-Bench counts an inconsistent pair; else the alphabetically first.
 ``consistent`` says whether the two orders, each taken alone, chose the same canonical label.
 
 The rule is written once, on arrays: :func:`combine` (and :func:`agree` for ``consistent``)
-takes every judgment of every item at once, which is how the audit combines a million labels.
-:func:`combine_orders`, :func:`item_verdicts` and :func:`panel` put judgekit's objects into
-those arrays and read :class:`ItemVerdict` objects back out.
+takes every judgment of every item at once, as the audit does; :func:`combine_orders`,
+:func:`item_verdicts` and :func:`panel` wrap it for judgekit's objects.
 """
 
 from __future__ import annotations
@@ -160,6 +161,9 @@ def combine(j: Judgments, n: int, *, tie_margin: float = 0.0,
         score = np.where((votes == votes.max(axis=1, initial=0)[:, None]) & (votes > 0),
                          mean, -np.inf)
     out = np.where(keys.any(axis=1), np.argmax(score, axis=1) if k else -1, -1)
+    if k and not majority and "tie" in j.space:  # top labels level: MT-Bench calls it a tie
+        level = (score == score.max(axis=1, keepdims=True)).sum(axis=1) > 1
+        out = np.where(level & keys.any(axis=1), j.space.index("tie"), out)
     if tie_margin > 0 and not majority and {"A", "B"} <= set(j.space):
         a, b = j.space.index("A"), j.space.index("B")
         near = keys[:, a] & keys[:, b] & (np.abs(mean[:, a] - mean[:, b]) <= tie_margin)
