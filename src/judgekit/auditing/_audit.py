@@ -69,6 +69,10 @@ def audit_rows(rows: LabelRows, gold: str | os.PathLike[str] | None,
     report = build_report(data, Bootstrap(opts.replicates, opts.seed),
                           judge_family=opts.judge_family, max_slice_values=opts.max_slice_values)
     report.data["inputs"] = inputs
+    if data.scale == "pairwise":
+        from judgekit.auditing._orders import by_order
+
+        report.data["agreement_by_order"] = by_order(rows, gold, gold_columns, opts, suite)
     report.data["disagreements"] = disagreements(
         data, rows, judge=inputs["labels"]["judge"], label_map=opts.label_map,
         limit=opts.max_disagreements)

@@ -178,7 +178,9 @@ def export(
     output: Annotated[str, typer.Option("--output", "-o", help="File (JSON lines; Parquet "
                                         "when it ends in .parquet), or - for standard output "
                                         "(the default).")] = "-",
-    tie_margin: Annotated[float, typer.Option(help="items: |P(A)-P(B)| at or below this is a tie.")]
+    tie_margin: Annotated[float, typer.Option(
+        help="items, dpo, reward: also call an item a tie when |P(A) - P(B)| is at or below "
+        "this (0: only when tie is the argmax, or the orders are level).")]
     = 0.0,
     min_confidence: Annotated[float, typer.Option(
         min=0.0, max=1.0, help="dpo/reward: keep items whose winning probability is at least "
