@@ -44,7 +44,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -278,14 +278,22 @@ def _pair(v: ItemVerdict, prompt: Prompt, sides: dict[str, str], opts: ExportOpt
             "chosen_label": v.label, "confidence": confidence}
 
 
+def reward_margin(probs: Mapping[str, float] | None, chosen: str) -> tuple[float, float | None]:
+    """TRL's reward ``margin`` of a pair whose ``chosen`` side (A or B) a judge picked.
+
+    ``(P(chosen) - P(rejected), P(chosen) + P(tie) / 2)`` from the judge's distribution, or
+    ``(0.0, None)`` without one (plain Bradley-Terry).
+    """
+    if probs is None:
+        return 0.0, None
+    loser = "B" if chosen == "A" else "A"
+    p_a = p_a_better(dict(probs))
+    return (float(probs.get(chosen, 0.0)) - float(probs.get(loser, 0.0)),
+            p_a if chosen == "A" else 1.0 - p_a)
+
+
 def _reward(v: ItemVerdict, pair: dict[str, Any]) -> dict[str, Any]:
     """A DPO record with TRL's reward ``margin`` (see the module docstring) added."""
-    if v.probs is None:
-        margin, p_chosen = 0.0, None
-    else:
-        loser = "B" if v.label == "A" else "A"
-        margin = float(v.p(str(v.label)) or 0.0) - float(v.p(loser) or 0.0)
-        p_a = p_a_better(dict(v.probs))
-        p_chosen = p_a if v.label == "A" else 1.0 - p_a
+    margin, p_chosen = reward_margin(v.probs, str(v.label))
     head = {k: pair[k] for k in ("prompt", "chosen", "rejected")}
     return {**head, "margin": margin, **pair, "p_chosen_better": p_chosen}

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from judgekit.run._export import p_a_better
+from judgekit.run._export import reward_margin
 
 PREFERENCE_FORMATS = ("dpo", "reward")
 
@@ -48,16 +48,12 @@ def preference_records(final: Iterable[Mapping[str, Any]], format: str,
         pair = {"prompt": rec["prompt"], "chosen": rec[f"response_{label.lower()}"],
                 "rejected": rec[f"response_{loser.lower()}"]}
         if format == "reward":
-            pair.update(_margin(rec, label, loser))
+            pair.update(_margin(rec, label))
         yield {**pair, "chosen_label": label, **meta}
 
 
-def _margin(rec: Mapping[str, Any], label: str, loser: str) -> dict[str, Any]:
+def _margin(rec: Mapping[str, Any], label: str) -> dict[str, Any]:
     if not rec["provenance"].startswith("judge:"):
         return {"margin": 1.0, "p_chosen_better": 1.0}
-    probs = rec.get("probs")
-    if not probs:
-        return {"margin": 0.0, "p_chosen_better": None}
-    p_a = p_a_better(dict(probs))
-    return {"margin": float(probs.get(label, 0.0)) - float(probs.get(loser, 0.0)),
-            "p_chosen_better": p_a if label == "A" else 1.0 - p_a}
+    margin, p_chosen = reward_margin(rec.get("probs") or None, label)
+    return {"margin": margin, "p_chosen_better": p_chosen}
