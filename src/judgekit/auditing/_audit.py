@@ -65,14 +65,15 @@ def audit_rows(rows: LabelRows, gold: str | os.PathLike[str] | None,
     from judgekit.auditing._disagree import disagreements
 
     suite = SuiteOnce(rows.run, opts.gold_root)
-    data, inputs = judge_data(rows, gold, gold_columns, opts, suite=suite)
+    once = GoldOnce(gold, gold_columns, suite)
+    data, inputs = judge_data(rows, gold, gold_columns, opts, suite=suite, once=once)
     report = build_report(data, Bootstrap(opts.replicates, opts.seed),
                           judge_family=opts.judge_family, max_slice_values=opts.max_slice_values)
     report.data["inputs"] = inputs
     if data.scale == "pairwise":
         from judgekit.auditing._orders import by_order
 
-        report.data["agreement_by_order"] = by_order(rows, gold, gold_columns, opts, suite)
+        report.data["agreement_by_order"] = by_order(rows, opts, once)
     report.data["disagreements"] = disagreements(
         data, rows, judge=inputs["labels"]["judge"], label_map=opts.label_map,
         limit=opts.max_disagreements)
@@ -177,12 +178,32 @@ def prepare(labels: str | os.PathLike[str] | Run | Sequence[Label],
                       options or AuditOptions())
 
 
+class GoldOnce:
+    """One audit's gold (and, for a run with a gold file, its suite's items), read once.
+
+    The per-order agreements join the same gold again; they ask this instead of the files.
+    """
+
+    def __init__(self, gold: str | os.PathLike[str] | None, columns: GoldColumns | None,
+                 suite: SuiteOnce) -> None:
+        self.gold, self.columns, self.suite = gold, columns, suite
+        self._got: tuple[GoldTable, tuple[Table, Any] | None] | None = None
+
+    def get(self, lab: ItemLabels) -> tuple[GoldTable, tuple[Table, Any] | None]:
+        """The gold and the suite items (``lab`` names the labels in an error)."""
+        if self._got is None:
+            self._got = _gold(lab, self.gold, self.columns, self.suite)
+        return self._got
+
+
 def judge_data(rows: LabelRows, gold: str | os.PathLike[str] | None,
                gold_columns: GoldColumns | None, opts: AuditOptions, *,
-               suite: SuiteOnce | None = None) -> tuple[AuditData, dict[str, Any]]:
+               suite: SuiteOnce | None = None,
+               once: GoldOnce | None = None) -> tuple[AuditData, dict[str, Any]]:
     """One judge's (``opts.judge``) judgments joined with the gold, and the inputs section.
 
     ``suite``: the run's suite, when the caller loads it too (default: loaded here if needed).
+    ``once``: the gold already read for this audit (default: read here).
     """
     from judgekit.auditing._items import item_labels
     from judgekit.auditing._join import join
@@ -190,7 +211,8 @@ def judge_data(rows: LabelRows, gold: str | os.PathLike[str] | None,
 
     lab = item_labels(rows, opts.judge, opts.label_map)
     release()
-    gs, extra = _gold(lab, gold, gold_columns, suite or SuiteOnce(rows.run, opts.gold_root))
+    once = once or GoldOnce(gold, gold_columns, suite or SuiteOnce(rows.run, opts.gold_root))
+    gs, extra = once.get(lab)
     release()
     keys = set(gs.keys) | set(extra[0].first_keys if extra is not None else ())
     chosen, models = _choose(keys, gs.slices, opts.slices, opts.model_columns)

@@ -9,7 +9,6 @@ with the same gold as the main audit.
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,17 +18,18 @@ from judgekit.auditing._stats import agreement_stats
 from judgekit.run._aggregate import ORDER_CODES
 
 if TYPE_CHECKING:
-    from judgekit.auditing._audit import SuiteOnce
+    from judgekit.auditing._audit import GoldOnce
     from judgekit.auditing._labels import LabelRows
-    from judgekit.auditing._options import AuditOptions, GoldColumns
+    from judgekit.auditing._options import AuditOptions
 
 ORDERS = ("AB", "BA")
 
 
-def by_order(rows: LabelRows, gold: str | os.PathLike[str] | None,
-             gold_columns: GoldColumns | None, opts: AuditOptions,
-             suite: SuiteOnce) -> dict[str, Any] | None:
-    """``{"AB": stat, "BA": stat, "mean": stat}`` of agreement; None without both orders."""
+def by_order(rows: LabelRows, opts: AuditOptions, once: GoldOnce) -> dict[str, Any] | None:
+    """``{"AB": stat, "BA": stat, "mean": stat}`` of agreement; None without both orders.
+
+    ``once``: the gold the main audit read (joined again, not read again).
+    """
     from judgekit.auditing._audit import judge_data
 
     boot = Bootstrap(opts.replicates, opts.seed)
@@ -38,7 +38,7 @@ def by_order(rows: LabelRows, gold: str | os.PathLike[str] | None,
         keep = np.flatnonzero(rows.order == ORDER_CODES[name])
         if not len(keep):
             return None
-        data, _ = judge_data(rows.take(keep), gold, gold_columns, opts, suite=suite)
+        data, _ = judge_data(rows.take(keep), once.gold, once.columns, opts, once=once)
         out[name] = agreement_stats(data, boot, brief=True, salt=salt).get("agreement")
     ab, ba = out["AB"], out["BA"]
     if ab is None or ba is None or ab["value"] is None or ba["value"] is None:
