@@ -73,7 +73,8 @@ def audit_rows(rows: LabelRows, gold: str | os.PathLike[str] | None,
     if data.scale == "pairwise":
         from judgekit.auditing._orders import by_order
 
-        report.data["agreement_by_order"] = by_order(rows, opts, once)
+        report.data["agreement_by_order"] = by_order(
+            rows, opts, lambda some: judge_data(some, gold, gold_columns, opts, once=once)[0])
     report.data["disagreements"] = disagreements(
         data, rows, judge=inputs["labels"]["judge"], label_map=opts.label_map,
         limit=opts.max_disagreements)

@@ -9,6 +9,7 @@ with the same gold as the main audit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,28 +19,27 @@ from judgekit.auditing._stats import agreement_stats
 from judgekit.run._aggregate import ORDER_CODES
 
 if TYPE_CHECKING:
-    from judgekit.auditing._audit import GoldOnce
+    from judgekit.auditing._join import AuditData
     from judgekit.auditing._labels import LabelRows
     from judgekit.auditing._options import AuditOptions
 
 ORDERS = ("AB", "BA")
 
 
-def by_order(rows: LabelRows, opts: AuditOptions, once: GoldOnce) -> dict[str, Any] | None:
+def by_order(rows: LabelRows, opts: AuditOptions,
+             joined: Callable[[LabelRows], AuditData]) -> dict[str, Any] | None:
     """``{"AB": stat, "BA": stat, "mean": stat}`` of agreement; None without both orders.
 
-    ``once``: the gold the main audit read (joined again, not read again).
+    ``joined``: some of the judgments joined with the gold the main audit read.
     """
-    from judgekit.auditing._audit import judge_data
-
     boot = Bootstrap(opts.replicates, opts.seed)
     out: dict[str, Any] = {}
     for salt, name in enumerate(ORDERS, start=40):
         keep = np.flatnonzero(rows.order == ORDER_CODES[name])
         if not len(keep):
             return None
-        data, _ = judge_data(rows.take(keep), once.gold, once.columns, opts, once=once)
-        out[name] = agreement_stats(data, boot, brief=True, salt=salt).get("agreement")
+        stats = agreement_stats(joined(rows.take(keep)), boot, brief=True, salt=salt)
+        out[name] = stats.get("agreement")
     ab, ba = out["AB"], out["BA"]
     if ab is None or ba is None or ab["value"] is None or ba["value"] is None:
         return None
