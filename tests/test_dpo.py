@@ -238,3 +238,53 @@ def test_cli_export_dpo(jk: Any, make_suite: Any, tmp_path: Path) -> None:
     assert all(r["chosen"] != r["rejected"] for r in rows)
     proc = jk("export", str(tmp_path / "run"), "--format", "nope")
     assert proc.returncode == 1 and "dpo" in proc.stderr
+
+
+@pytest.mark.parametrize("from_snapshot", [False, True])
+def test_chunked_walk_gives_the_same_records_in_the_items_order(
+        make_suite: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        from_snapshot: bool) -> None:
+    """Items a chunk at a time (1, 2 or all per chunk), from the files or the snapshot, two
+    judges as a panel: the same records every time, in the items' order, gold included."""
+    from judgekit.run import _snapshot
+
+    rows = [ROWS[i] for i in (5, 2, 0, 4, 3, 1)]  # not sorted by id
+    path = make_suite(rows)
+    run_suite(load_suite(str(path)), [Scripted("j1"), Scripted("j2", sharpen=2.0)],
+              tmp_path / "run")
+    if from_snapshot:
+        items = path.parent / "items.jsonl"
+        items.write_text(items.read_text().replace('"Quito"', '"Bogota"'), encoding="utf-8")
+    got = {}
+    for size in (1, 2, 16_384):
+        monkeypatch.setattr(_snapshot, "ROWS", size)
+        for fmt in ("dpo", "reward"):
+            recs, stats = preference_records(tmp_path / "run", fmt)
+            got[size, fmt] = recs, dict(stats.dropped)
+    for fmt in ("dpo", "reward"):
+        assert got[1, fmt] == got[2, fmt] == got[16_384, fmt]
+    recs, dropped = got[1, "dpo"]
+    assert [r["id"] for r in recs] == ["inc", "a1", "b1"]  # the items' order
+    assert {r["id"]: r["gold"] for r in recs} == {"inc": "tie", "a1": "A", "b1": "B"}
+    assert {r["judge"] for r in recs} == {"panel:j1+j2"}
+    assert dropped == {"error": 1, "identical_responses": 1, "tie": 1}
+    assert {r["id"]: r["rejected"] for r in recs}["b1"] == "Quito"  # what the judges saw
+
+
+def test_item_export_streams_the_verdicts_of_each_judge_in_chunks(
+        make_suite: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``items`` is read from the store judge by judge, a chunk of items at a time: the records
+    equal :meth:`Run.verdicts`' (every judge, sorted by judge then item) for any chunk size."""
+    from judgekit import open_run
+    from judgekit.run import _export
+
+    run_suite(load_suite(str(make_suite(ROWS))), [Scripted("j2"), Scripted("j1", 2.0)],
+              tmp_path / "run")
+    expected = [(v.judge, v.item_id, v.label, v.probs, v.consistent, v.orders)
+                for v in open_run(tmp_path / "run").verdicts()]
+    assert len(expected) == 2 * len(ROWS)
+    for size in (1, 4, 8192):
+        monkeypatch.setattr(_export, "CHUNK", size)
+        recs = list(records(tmp_path / "run", "items"))
+        assert [(r["judge"], r["id"], r["verdict"], r["probs"], r["consistent"], r["orders"])
+                for r in recs] == expected

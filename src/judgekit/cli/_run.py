@@ -196,7 +196,8 @@ def export(
         "lists).")] = False,
 ) -> None:
     """Export a run's labels (labels, items), or preference data for training (dpo, reward)."""
-    from judgekit.run._export import FORMATS, ExportOptions
+    from judgekit.run._export import FORMATS
+    from judgekit.run._exportopts import ExportOptions
     from judgekit.run._export import export as export_run
 
     format = "labels" if format == "jsonl" else format

@@ -9,7 +9,7 @@ gold mappings are built the first time they are read.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,9 @@ class LoadedSuite:
         annotators: Individual annotators' labels per item id, where given.
         sources: Every file the suite depends on -> sha256 (for the run manifest).
         hidden: Its hidden gold, loaded (``hidden_gold:``), or None.
+        item_gold: One item's gold label read from the item itself (what :attr:`gold`
+            holds for it), so a pass over the items needs no mapping of all of them; None: look
+            it up in :attr:`gold`.
 
     """
 
@@ -66,6 +69,13 @@ class LoadedSuite:
     annotators: Mapping[str, list[str]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     hidden: HiddenSet | None = None
+    item_gold: Callable[[Item], str | None] | None = None
+
+    def gold_label(self, item: Item) -> str | None:
+        """The gold label of one of :attr:`items` (as :attr:`gold` holds it), or None."""
+        if self.item_gold is not None:
+            return self.item_gold(item)
+        return self.gold.get(item.id)
 
 
 def find_suite(ref: str) -> tuple[Domain, Path]:
@@ -169,7 +179,7 @@ def load_suite(ref: str, *, gold_root: Path | None = None, mode: Mode | None = N
         else str(path),
         path=resolved, spec=spec, domain=domain, rubric=rubric, constitution=constitution,
         renderer=renderer, items=items, gold=gold, annotators=annotators, sources=sources,
-        hidden=hidden,
+        hidden=hidden, item_gold=lambda it: gold_of.item(it)[0],
     )
 
 

@@ -9,7 +9,9 @@ orders and judges combined by :func:`combine_orders` / :func:`panel`, :func:`exp
 
 from judgekit._types import Verdict
 from judgekit.run._aggregate import ItemVerdict, combine_orders, item_verdicts, panel
-from judgekit.run._export import ExportOptions, ExportStats, export, p_a_better, records
+from judgekit.run._export import export, records
+from judgekit.run._exportopts import ExportOptions, ExportStats
+from judgekit.run._preference import p_a_better
 from judgekit.run._reparse import ReparseSummary, reparse
 from judgekit.run._rundir import Run, open_run
 from judgekit.run._runner import RunSummary, run_suite

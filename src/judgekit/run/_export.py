@@ -43,68 +43,22 @@ import contextlib
 import json
 import os
 import sys
-from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from itertools import groupby, islice
 from pathlib import Path
 from typing import IO, Any, Literal
 
 from judgekit._errors import RunError
-from judgekit.content._turns import trl_prompt, trl_reply
-from judgekit.run._aggregate import ItemVerdict, item_verdicts, panel
+from judgekit.run._aggregate import ItemVerdict, item_verdicts
+from judgekit.run._exportopts import ExportOptions, ExportStats
 from judgekit.run._parquet import write_parquet
+from judgekit.run._preference import preferences
 from judgekit.run._rundir import Run, open_run
-from judgekit.run._snapshot import item_texts
 
 ExportFormat = Literal["labels", "items", "dpo", "reward"]
 FORMATS: tuple[str, ...] = ("labels", "items", "dpo", "reward")
-Prompt = str | list[dict[str, str]]
-"""A record's prompt: its text, or a multi-turn item's messages (TRL's conversational form)."""
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    """How to select and combine what is exported.
-
-    Attributes:
-        tie_margin: |P(A) - P(B)| at or below this counts as a tie (items, dpo, reward).
-        min_confidence: dpo/reward: keep items whose winning probability is at least this.
-        consistent_only: dpo/reward: keep only items whose two orders chose the same label.
-        judge: dpo/reward: this judge only (default: the only judge, or the panel of all).
-        gold_root: Where the suite's ``gold:`` item paths point (dpo/reward).
-        chat: dpo/reward: TRL's conversational form (message lists), not the standard one.
-
-    """
-
-    tie_margin: float = 0.0
-    min_confidence: float = 0.0
-    consistent_only: bool = False
-    judge: str | None = None
-    gold_root: Path | None = None
-    chat: bool = False
-
-
-@dataclass
-class ExportStats:
-    """What an export wrote and why it left items out.
-
-    Attributes:
-        format: The export format.
-        written: Records written.
-        dropped: Items left out, by reason (``tie``, ``low_confidence``, ``inconsistent``,
-            ``error``, ``identical_responses``).
-
-    """
-
-    format: str
-    written: int = 0
-    dropped: Counter[str] = field(default_factory=Counter)
-
-    def describe_drops(self, order: Sequence[str] = ()) -> str:
-        """``tie 3, low_confidence 2`` (or ``none``)."""
-        keys = [*order, *sorted(k for k in self.dropped if k not in order)]
-        parts = [f"{k} {self.dropped[k]}" for k in keys if self.dropped.get(k)]
-        return ", ".join(parts) or "none"
+CHUNK = 8192
+"""Items whose verdicts are combined at once while exporting (memory stays flat in run size)."""
 
 
 def export(run: Run | str | os.PathLike[str], out: str | os.PathLike[str] | IO[str],
@@ -188,8 +142,8 @@ def records(run: Run | str | os.PathLike[str], format: ExportFormat = "labels",
     if format == "labels":
         return _labels(run)
     if format == "items":
-        return (_item_record(v) for v in run.verdicts(opts.tie_margin))
-    return _preferences(run, format, opts, stats)
+        return (_item_record(v) for v in _streamed_verdicts(run, opts.tie_margin))
+    return preferences(run, format, opts, stats)
 
 
 def _labels(run: Run) -> Iterator[dict[str, Any]]:
@@ -206,94 +160,14 @@ def _item_record(v: ItemVerdict) -> dict[str, Any]:
             "consistent": v.consistent, "orders": v.orders, "errors": list(v.errors)}
 
 
-def _verdicts(run: Run, judge: str | None, tie_margin: float) -> list[ItemVerdict]:
-    judges = run.judges()
-    if judge is not None and judge not in judges:
-        raise RunError(f"{run.path} has no labels of judge {judge!r}; judges: {judges}")
-    per_judge = item_verdicts(run.labels(judge), tie_margin)
-    if judge is not None or len(judges) <= 1:
-        return per_judge
-    combined = panel(per_judge, how="mean", tie_margin=tie_margin)
-    consistent: dict[str, bool] = {}
-    for v in per_judge:
-        consistent[v.item_id] = consistent.get(v.item_id, True) and v.consistent is True
-    name = "panel:" + "+".join(judges)
-    return [replace(v, judge=name, consistent=consistent.get(v.item_id)) for v in combined]
+def _streamed_verdicts(run: Run, tie_margin: float) -> Iterator[ItemVerdict]:
+    """Each judge's item verdicts, by judge then item, streamed from the store."""
+    run._require()
+    with run.store() as store:
+        for judge in store.judges():
+            labels = store.labels(judge, hidden=False)  # ordered by item: its orders together
+            groups = groupby(labels, key=lambda lab: lab.item_id)
+            while chunk := [lab for _, group in islice(groups, CHUNK) for lab in group]:
+                yield from item_verdicts(chunk, tie_margin)
 
 
-def p_a_better(probs: dict[str, float]) -> float:
-    """P(A is better), counting a tie as half a win for each side, renormalized over A/B/tie."""
-    a, b, tie = probs.get("A", 0.0), probs.get("B", 0.0), probs.get("tie", 0.0)
-    total = a + b + tie
-    return (a + tie / 2) / total if total > 0 else 0.5
-
-
-def _preferences(run: Run, format: str, opts: ExportOptions,
-                 stats: ExportStats) -> Iterator[dict[str, Any]]:
-    texts = item_texts(run, opts.gold_root)
-    cols = texts.columns
-    verdicts = _verdicts(run, opts.judge, opts.tie_margin)
-
-    def generate() -> Iterator[dict[str, Any]]:
-        for v in verdicts:
-            fields = texts.fields.get(v.item_id)
-            if v.label is None or fields is None:
-                stats.dropped["error"] += 1
-                continue
-            if opts.consistent_only and v.consistent is not True:
-                stats.dropped["inconsistent"] += 1
-                continue
-            prompt = trl_prompt(fields, cols["prompt"])  # multi-turn: the message list
-            if opts.chat and isinstance(prompt, str):
-                prompt = [{"role": "user", "content": prompt}]
-            sides = {"A": str(fields[cols["response_a"]]), "B": str(fields[cols["response_b"]])}
-            if sides["A"].strip() == sides["B"].strip():
-                stats.dropped["identical_responses"] += 1
-                continue
-            rec = _pair(v, prompt, sides, opts, stats)
-            if rec is None:
-                continue
-            if format == "reward":
-                rec = _reward(v, rec)
-            yield {**rec, "id": v.item_id, "judge": v.judge, "consistent": v.consistent,
-                   "probs": dict(v.probs) if v.probs is not None else None,
-                   "gold": texts.gold.get(v.item_id)}
-
-    return generate()
-
-
-def _pair(v: ItemVerdict, prompt: Prompt, sides: dict[str, str], opts: ExportOptions,
-          stats: ExportStats) -> dict[str, Any] | None:
-    """The DPO record of a verdict: ties and low-confidence verdicts give none."""
-    if v.label not in ("A", "B"):
-        stats.dropped["tie"] += 1
-        return None
-    confidence = v.p(v.label)
-    if opts.min_confidence > 0 and (confidence is None or confidence < opts.min_confidence):
-        stats.dropped["low_confidence"] += 1
-        return None
-    loser = "B" if v.label == "A" else "A"
-    return {"prompt": prompt, "chosen": trl_reply(prompt, sides[v.label]),
-            "rejected": trl_reply(prompt, sides[loser]),
-            "chosen_label": v.label, "confidence": confidence}
-
-
-def reward_margin(probs: Mapping[str, float] | None, chosen: str) -> tuple[float, float | None]:
-    """TRL's reward ``margin`` of a pair whose ``chosen`` side (A or B) a judge picked.
-
-    ``(P(chosen) - P(rejected), P(chosen) + P(tie) / 2)`` from the judge's distribution, or
-    ``(0.0, None)`` without one (plain Bradley-Terry).
-    """
-    if probs is None:
-        return 0.0, None
-    loser = "B" if chosen == "A" else "A"
-    p_a = p_a_better(dict(probs))
-    return (float(probs.get(chosen, 0.0)) - float(probs.get(loser, 0.0)),
-            p_a if chosen == "A" else 1.0 - p_a)
-
-
-def _reward(v: ItemVerdict, pair: dict[str, Any]) -> dict[str, Any]:
-    """A DPO record with TRL's reward ``margin`` (see the module docstring) added."""
-    margin, p_chosen = reward_margin(v.probs, str(v.label))
-    head = {k: pair[k] for k in ("prompt", "chosen", "rejected")}
-    return {**head, "margin": margin, **pair, "p_chosen_better": p_chosen}

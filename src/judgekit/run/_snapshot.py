@@ -31,13 +31,14 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from judgekit._errors import JudgekitError, RunError
+from judgekit._types import Item
 from judgekit.content._items import ItemSource
 from judgekit.content._turns import FIELD
 
@@ -54,22 +55,24 @@ ROWS = 16_384
 IDENTITY = {name: name for name in ("prompt", "response_a", "response_b")}
 
 
+ItemText = tuple[str, Mapping[str, Any], str | None]
+"""One item as a preference export reads it: its id, its fields and its gold label (or None)."""
+
+
 @dataclass(frozen=True)
 class Texts:
-    """What a preference export reads per item.
+    """What a preference export reads per item, streamed in chunks of :data:`ROWS` items.
 
     Attributes:
-        fields: Item id -> its fields.
         columns: Template field (``prompt``, ``response_a``, ``response_b``) -> field name.
-        gold: Item id -> gold label, where the item has one.
-        origin: Where the texts came from (the items files, or the snapshot's path).
+        origin: Where the texts come from (the suite file, or the snapshot's path).
+        read: Starts a pass over the items: chunks of :data:`ItemText`, in the items' order.
 
     """
 
-    fields: Mapping[str, Mapping[str, Any]]
     columns: Mapping[str, str]
-    gold: Mapping[str, str]
     origin: str
+    read: Callable[[], Iterator[list[ItemText]]]
 
 
 def snapshot_items(suite: LoadedSuite, run: Run) -> str | None:
@@ -120,7 +123,7 @@ def _key(suite: LoadedSuite) -> str:
 
 
 def _rows(suite: LoadedSuite) -> Iterator[dict[str, Any]]:
-    cols, gold = suite.renderer.fields, suite.gold if suite.spec.gold else {}
+    cols, gold = suite.renderer.fields, suite.gold_label if suite.spec.gold else _no_gold
     for item in suite.items:
         f = item.fields
         conversation = f.get(FIELD)
@@ -128,7 +131,11 @@ def _rows(suite: LoadedSuite) -> Iterator[dict[str, Any]]:
                "conversation": json.dumps(conversation, ensure_ascii=False)
                if isinstance(conversation, list) and conversation else None,
                "response_a": _text(f.get(cols["response_a"])),
-               "response_b": _text(f.get(cols["response_b"])), "gold": gold.get(item.id)}
+               "response_b": _text(f.get(cols["response_b"])), "gold": gold(item)}
+
+
+def _no_gold(item: Item) -> None:
+    return None
 
 
 def _text(value: Any) -> str | None:
@@ -163,22 +170,33 @@ def read_snapshot(run: Run) -> Texts | None:
                        f"{FOLDER}/<sha256>.parquet inside the run; the manifest was edited")
     import pyarrow.parquet as pq
 
-    fields: dict[str, dict[str, Any]] = {}
-    gold: dict[str, str] = {}
     try:
-        for batch in pq.ParquetFile(path).iter_batches(ROWS, columns=list(COLUMNS)):
-            for row in batch.to_pylist():
-                conversation = row.pop("conversation")
-                if conversation is not None:
-                    row[FIELD] = json.loads(conversation)
-                label = row.pop("gold")
-                if label is not None:
-                    gold[row["id"]] = label
-                fields[row.pop("id")] = row
-    except (OSError, ValueError, KeyError) as exc:  # pyarrow's errors are both
-        raise RunError(f"the run's items snapshot {path} cannot be read ({exc}); copy the "
-                       "whole run directory, or export where the suite's items are") from None
-    return Texts(fields, IDENTITY, gold, str(path))
+        pq.ParquetFile(path).close()  # there, and a Parquet file: fail now, not mid-export
+    except (OSError, ValueError) as exc:  # pyarrow's errors are both
+        raise _unreadable(path, exc) from None
+
+    def read() -> Iterator[list[ItemText]]:
+        try:
+            with pq.ParquetFile(path) as file:
+                for batch in file.iter_batches(ROWS, columns=list(COLUMNS)):
+                    yield [_snapshot_text(row) for row in batch.to_pylist()]
+        except (OSError, ValueError, KeyError) as exc:
+            raise _unreadable(path, exc) from None
+
+    return Texts(IDENTITY, str(path), read)
+
+
+def _snapshot_text(row: dict[str, Any]) -> ItemText:
+    conversation = row.pop("conversation")
+    if conversation is not None:
+        row[FIELD] = json.loads(conversation)
+    gold = row.pop("gold")
+    return row.pop("id"), row, gold
+
+
+def _unreadable(path: Path, exc: Exception) -> RunError:
+    return RunError(f"the run's items snapshot {path} cannot be read ({exc}); copy the whole "
+                    "run directory, or export where the suite's items are")
 
 
 def item_texts(run: Run, gold_root: Path | None = None) -> Texts:
@@ -207,5 +225,10 @@ def item_texts(run: Run, gold_root: Path | None = None) -> Texts:
     if suite.rubric.kind != "pairwise":
         raise RunError(f"{run.path} is a {suite.rubric.kind} run; preference export needs a "
                        "pairwise suite")
-    fields = {it.id: it.fields for it in suite.items}
-    return Texts(fields, suite.renderer.fields, suite.gold, str(suite.path))
+
+    def read() -> Iterator[list[ItemText]]:
+        items = iter(suite.items)
+        while chunk := list(islice(items, ROWS)):
+            yield [(it.id, it.fields, suite.gold_label(it)) for it in chunk]
+
+    return Texts(suite.renderer.fields, str(suite.path), read)

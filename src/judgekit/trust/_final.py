@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from judgekit.run._export import reward_margin
+from judgekit.run._preference import reward_margin
 
 PREFERENCE_FORMATS = ("dpo", "reward")
 
