@@ -128,13 +128,16 @@ def test_panel_of_embedded_and_fake(engine: Any, pandalm_suite: Path, gold_root:
 
 @pytest.mark.slow
 def test_readme_main_job_runs_on_the_embedded_default(jk: Any, tmp_path: Path) -> None:
-    """``judgekit run core/sample --out DIR`` with no judge: the embedded vLLM CPU default."""
+    """``judgekit run core/sample --out DIR`` with no judge: the embedded vLLM CPU default
+    (with an ``--engine-option`` that reaches the engine: the manifest records it)."""
     out = tmp_path / "demo"
-    proc = jk("run", "core/sample", "--out", str(out), "--limit", "3", timeout=420)
+    proc = jk("run", "core/sample", "--out", str(out), "--limit", "3",
+              "--engine-option", "max_num_seqs=4", timeout=420)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "6 judgments: 6 judged" in proc.stdout and "0 errors" in proc.stdout
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["judges"][0]["model"] == "embedded:smollm2-135m-instruct"
+    assert manifest["judges"][0]["max_num_seqs"] == 4
     proc = jk("export", str(out), "--format", "items")
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
     assert len(rows) == 3 and all(r["verdict"] in {"A", "B", "tie"} for r in rows)

@@ -60,9 +60,13 @@ def run(
     = 1.0,
     ray_gpus_per_actor: Annotated[float, typer.Option(
         min=0.0, help="ray: GPUs per actor (a vLLM judge: its tensor-parallel size).")] = 0.0,
+    engine_option: Annotated[list[str] | None, typer.Option(
+        help="vllm/embedded judges: KEY=VALUE for the vLLM engine, repeatable (e.g. "
+        "tensor_parallel_size=2, gpu_memory_utilization=0.85, max_model_len=8192).")] = None,
 ) -> None:
     """Label every item of a suite and store the labels in a run directory."""
     from judgekit.backends._contract import make_backend
+    from judgekit.cli._engine import engine_options
     from judgekit.cli._live import LiveStatus
     from judgekit.content._suite import load_suite
     from judgekit.run._runner import run_suite
@@ -80,10 +84,12 @@ def run(
     if any(s.split(":")[0] in {"vllm", "embedded"} for s in specs):
         # vLLM reads this when imported; a user's own setting wins (configures vLLM only)
         os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
-    embedded_options: dict[str, Any] = {"notify": lambda m: err.print(f"[bold]{m}[/]")}
+    engine = engine_options(engine_option or [], specs)
+    embedded_options: dict[str, Any] = {"notify": lambda m: err.print(f"[bold]{m}[/]"),
+                                        **engine}
     if model_dir:
         embedded_options["model_dir"] = model_dir
-    kind_options = {"fake": fake_options, "embedded": embedded_options,
+    kind_options = {"fake": fake_options, "embedded": embedded_options, "vllm": engine,
                     "openai": {"concurrency": concurrency} if concurrency else {}}
     if executor == "ray":
         from judgekit.run._ray import RayOptions
@@ -197,8 +203,8 @@ def export(
 ) -> None:
     """Export a run's labels (labels, items), or preference data for training (dpo, reward)."""
     from judgekit.run._export import FORMATS
-    from judgekit.run._exportopts import ExportOptions
     from judgekit.run._export import export as export_run
+    from judgekit.run._exportopts import ExportOptions
 
     format = "labels" if format == "jsonl" else format
     if format not in FORMATS:
