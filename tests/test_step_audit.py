@@ -122,3 +122,29 @@ def test_audit_steps_of_a_run(tmp_path: Path) -> None:
     with pytest.raises(RunError, match="name one"):
         audit_steps(tmp_path / "run")
     assert audit_steps(tmp_path / "run", judge="fake:1")["judge"] == "fake:1"
+
+
+def test_audit_steps_reads_columns_and_equals_the_label_objects(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from judgekit.run import Run, Store
+
+    suite = load_suite("math/sample-steps")
+    run_suite(suite, FakeBackend(), tmp_path / "run")
+    labels = Run(tmp_path / "run").labels()
+    gold = suite.gold
+    expected = step_report(
+        [lab.item_id for lab in labels],
+        [None if lab.label is None else lab.label != "correct" for lab in labels],
+        [None if lab.item_id not in gold else gold[lab.item_id] != "correct" for lab in labels],
+        p_error=[None if lab.probs is None or lab.label is None
+                 else 1.0 - float(lab.probs.get("correct", 0.0)) for lab in labels],
+        boot=Bootstrap(100))
+    assert expected is not None and expected["auroc"] is not None  # probabilities were read
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a Label object was made")
+
+    monkeypatch.setattr(Run, "labels", refuse)
+    monkeypatch.setattr(Store, "labels", refuse)
+    got = audit_steps(tmp_path / "run", boot=Bootstrap(100))
+    assert got == {"judge": "fake:0", "no_error": "correct", **expected}

@@ -1,21 +1,24 @@
 """The matched items' other gold columns: response lengths, response models, slice values.
 
 An item's field is its gold row's; a run audited against a gold file also has its suite's
-items, and a field the gold row lacks comes from the suite's item (``{**item, **gold_row}``).
-Strings are measured and compared as whole columns; Python sees each distinct value once.
+items (:class:`~judgekit.auditing._suite_items.SuiteFields`), and a field the gold row lacks
+comes from the suite's item (``{**item, **gold_row}``); a run audited against its suite's own
+gold has every field from the suite's items. Strings are measured and compared as whole
+columns; Python sees each distinct value once.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from judgekit.auditing._columns import Array, to_numpy
+from judgekit.auditing._columns import Array, per_value, to_numpy
+from judgekit.auditing._suite_items import SuiteFields, tag_rule
 from judgekit.auditing._table import Table
 
 _TEXT = (pa.types.is_string, pa.types.is_large_string)
@@ -27,18 +30,20 @@ class Fields:
     Args:
         gold: The gold rows.
         rows: Each item's gold row.
-        extra: A run suite's items, if any.
+        extra: A run suite's items (:class:`SuiteFields`), if any.
         extra_rows: Each item's row there (-1: not in the suite).
 
     """
 
-    def __init__(self, gold: Table, rows: Array, extra: Table | None = None,
+    def __init__(self, gold: Table, rows: Array, extra: Any = None,
                  extra_rows: Array | None = None) -> None:
-        self.gold, self.rows, self.extra, self.extra_rows = gold, rows, extra, extra_rows
+        self.gold, self.rows = gold, rows
+        self.extra: SuiteFields | None = extra
+        self.extra_rows = extra_rows
         self.n = len(rows)
 
-    def _parts(self, name: str, keys: bool = False) -> list[tuple[Table, Array, Array]]:
-        """``(table, its rows, the items they are)`` holding field ``name``.
+    def _parts(self, name: str, keys: bool = False) -> list[tuple[Any, Array, Array]]:
+        """``(gold table or suite items, their rows, the items they are)`` holding ``name``.
 
         The gold row where it has the key, else the suite's item. Without suite items and
         unless ``keys`` (which rows have the key at all), a null value is as good as none.
@@ -46,27 +51,35 @@ class Fields:
         if self.extra is None and not keys:
             return [(self.gold, self.rows, np.arange(self.n))]
         mine = self.gold.present(name, self.rows)
-        parts = [(self.gold, self.rows[mine], np.flatnonzero(mine))]
+        parts: list[tuple[Any, Array, Array]] = [
+            (self.gold, self.rows[mine], np.flatnonzero(mine))]
         if self.extra is not None and self.extra_rows is not None:
             rest = np.flatnonzero(~mine & (self.extra_rows >= 0))
+            if keys:
+                rest = rest[self.extra.present(name, self.extra_rows[rest])]
             parts.append((self.extra, self.extra_rows[rest], rest))
         return parts
 
-    def _each(self, name: str, fn: Callable[[Table, Any], Any], fill: Any,
+    def _each(self, name: str, fn: Callable[[Any, Array], Array], fill: Any,
               dtype: Any) -> Array:
         out = np.full(self.n, fill, dtype=dtype)
-        for table, rows, items in self._parts(name):
-            got = fn(table, name).take(pa.array(rows, pa.int64()))
-            out[items] = to_numpy(pc.fill_null(got, fill), dtype)
+        for source, rows, items in self._parts(name):
+            out[items] = fn(source, rows)
         return out
 
     def row(self, item: int) -> dict[str, Any]:
         """Item ``item``'s fields exactly as read: its suite item's, then its gold row's."""
         out: dict[str, Any] = {}
         if self.extra is not None and self.extra_rows is not None and self.extra_rows[item] >= 0:
-            out.update(self.extra.raw(int(self.extra_rows[item])))
+            out.update(self.extra.raw_rows([int(self.extra_rows[item])])[0])
         out.update(self.gold.raw(int(self.rows[item])))
         return out
+
+    def prefetch(self, items: Sequence[int]) -> None:
+        """Read these items' suite rows now, in one pass (:meth:`row` asks for them later)."""
+        if self.extra is not None and self.extra_rows is not None:
+            at = self.extra_rows[np.asarray(items, dtype=np.int64)]
+            self.extra.raw_rows(at[at >= 0].tolist())
 
     def present(self, name: str, head: int) -> bool:
         """Whether one of the first ``head`` items has the key."""
@@ -76,27 +89,40 @@ class Fields:
 
     def length(self, name: str) -> Array:
         """Characters of a string value, NaN for anything else."""
-        def lengths(t: Table, col: str) -> Any:
-            arr = t.column(col)
-            if not t.is_json(col) and any(ok(arr.type) for ok in _TEXT):
-                return pc.cast(pc.utf8_length(arr), pa.float64())
-            return t.values(col, lambda v: float(len(v)) if isinstance(v, str) else None,
-                            pa.float64())
+        def lengths(source: Any, rows: Array) -> Array:
+            if isinstance(source, SuiteFields):
+                return source.length(name, rows)
+            arr = source.column(name)
+            if not source.is_json(name) and any(ok(arr.type) for ok in _TEXT):
+                got = pc.cast(pc.utf8_length(arr), pa.float64())
+            else:
+                got = source.values(name, lambda v: float(len(v)) if isinstance(v, str)
+                                    else None, pa.float64())
+            return _taken(got, rows, np.nan, float)
 
         return self._each(name, lengths, np.nan, float)
 
     def family(self, name: str, family: str) -> Array:
         """1/0: the model named is / is not of ``family`` (substring); -1 no model named."""
         fam = family.lower()
-        return self._each(name, lambda t, col: t.values(
-            col, lambda v: int(fam in v.lower()) if isinstance(v, str) and v else -1,
-            pa.int64()), -1, np.int64)
+
+        def rule(v: Any) -> int:
+            return int(fam in v.lower()) if isinstance(v, str) and v else -1
+
+        def families(source: Any, rows: Array) -> Array:
+            if isinstance(source, SuiteFields):
+                return _taken(per_value(source.models(name, rows), rule, pa.int64()), None, -1,
+                              np.int64)
+            return _taken(source.values(name, rule, pa.int64()), rows, -1, np.int64)
+
+        return self._each(name, families, -1, np.int64)
 
     def slice_masks(self, name: str) -> dict[str, Array]:
         """Value -> item mask; a list value (tags) puts the item under each of its values."""
         items, tags = [], []
-        for table, rows, which in self._parts(name):
-            got_rows, got_tags = _tags(table, name, rows)
+        for source, rows, which in self._parts(name):
+            got_rows, got_tags = source.tags(name, rows) if isinstance(source, SuiteFields) \
+                else _tags(source, name, rows)
             items.append(which[got_rows])
             tags.append(got_tags)
         item = np.concatenate(items) if items else np.zeros(0, np.int64)
@@ -114,11 +140,10 @@ class Fields:
         return out
 
 
-def _tag_rule(value: Any) -> list[str]:
-    """One row's slice values: a list's elements, else the value itself ("": none)."""
-    if isinstance(value, list):
-        return [str(x) for x in value]
-    return [] if value is None or value == "" else [str(value)]
+def _taken(arr: Any, rows: Array | None, fill: Any, dtype: Any) -> Array:
+    """These rows of a column (all of them when None), nulls filled, as numpy."""
+    got = arr if rows is None else arr.take(pa.array(rows, pa.int64()))
+    return to_numpy(pc.fill_null(got, fill), dtype)
 
 
 def _tags(t: Table, name: str, rows: Array) -> tuple[Array, Any]:
@@ -131,8 +156,9 @@ def _tags(t: Table, name: str, rows: Array) -> tuple[Array, Any]:
             any(ok(arr.type.value_type) for ok in _TEXT):
         flat = pc.fill_null(pc.list_flatten(arr), "None")
         return to_numpy(pc.list_parent_indices(arr), np.int64), flat
-    texts = t.take(rows).values(name, lambda v: json.dumps(_tag_rule(v)), exact=True)
+    texts = t.take(rows).values(name, lambda v: json.dumps(tag_rule(v)), exact=True)
     enc = pc.dictionary_encode(texts)  # Python once per distinct value
     lists = pa.array([json.loads(x) for x in enc.dictionary.to_pylist()], pa.list_(pa.string()))
     per_row = lists.take(enc.indices)
     return to_numpy(pc.list_parent_indices(per_row), np.int64), pc.list_flatten(per_row)
+

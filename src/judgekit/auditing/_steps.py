@@ -19,9 +19,9 @@ the rows, so every figure above is recomputed from resampled count sums.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,6 +29,9 @@ from judgekit._errors import ContentError, RunError
 from judgekit.auditing._boot import Array, Bootstrap, patterns
 from judgekit.content._steps import split_step_id
 from judgekit.run._rundir import Run
+
+if TYPE_CHECKING:
+    from judgekit.content._suite import LoadedSuite
 
 COUNTS = ("tp", "fp", "fn", "tn", "complete", "located", "erroneous", "erroneous_located",
           "clean", "clean_located")
@@ -176,15 +179,49 @@ def audit_steps(run: Run | str | Path, *, judge: str | None = None,
         raise RunError(f"{run.path} holds labels of {len(judges)} judges {judges}; name one")
     if judge is not None and judge not in judges:
         raise RunError(f"{run.path} has no labels of judge {judge!r}; judges: {judges}")
-    labels = run.labels(judge)
-    gold: Mapping[str, str] = suite.gold
-    report = step_report(
-        [lab.item_id for lab in labels],
-        [None if lab.label is None else lab.label != no_error for lab in labels],
-        [None if lab.item_id not in gold else gold[lab.item_id] != no_error for lab in labels],
-        p_error=[None if lab.probs is None or lab.label is None
-                 else 1.0 - float(lab.probs.get(no_error, 0.0)) for lab in labels],
-        boot=boot)
+    ids, judge_error, p_error = step_labels(run, judge, no_error)
+    report = step_report(ids, judge_error, _gold_errors(suite, ids, no_error), p_error=p_error,
+                         boot=boot)
     if report is None:
         raise ContentError(suite.path, "no label of this run has a step id (SOLUTION#K)")
     return {"judge": judges[0] if judge is None else judge, "no_error": no_error, **report}
+
+
+def step_labels(run: Run, judge: str | None, no_error: str) -> tuple[
+        list[str], list[bool | None], list[float | None]]:
+    """A run's labels (one judge's, or all) as the step report reads them.
+
+    Read as columns (:meth:`judgekit.run.Store.label_columns`, no Label object), in
+    :meth:`judgekit.run.Run.labels`' order: item ids, whether each label is an error (None:
+    no label), and P(error) = 1 - P(``no_error``) (None: no distribution or no label).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ids: list[str] = []
+    errors: list[bool | None] = []
+    p_error: list[float | None] = []
+    with run.store() as store:
+        for batch in store.label_columns(judge, hidden=False):
+            label, probs = batch.column("label"), batch.column("probs")
+            ids += batch.column("item_id").to_pylist()
+            errors += pc.not_equal(label, no_error).to_pylist()
+            named = probs.field(no_error) if probs.type.get_field_index(no_error) >= 0 \
+                else pa.nulls(len(probs), pa.float64())
+            p = pc.subtract(1.0, pc.fill_null(named, 0.0))
+            p_error += pc.if_else(pc.and_(probs.is_valid(), label.is_valid()), p,
+                                  None).to_pylist()
+    return ids, errors, p_error
+
+
+def _gold_errors(suite: LoadedSuite, ids: list[str], no_error: str) -> list[bool | None]:
+    """Whether the suite's gold calls each item an error (None: no gold), read as columns."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from judgekit.auditing._audit_gold import suite_labels
+
+    gold_ids, gold = suite_labels(suite)
+    at = pc.index_in(pa.array(ids, pa.string()), value_set=gold_ids)
+    errors: list[bool | None] = pc.not_equal(gold.take(at), no_error).to_pylist()
+    return errors
