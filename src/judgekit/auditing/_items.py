@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -22,7 +22,9 @@ from judgekit._errors import ContentError
 from judgekit.auditing._columns import Array, codes, to_numpy
 from judgekit.auditing._labels import LabelRows
 from judgekit.run._aggregate import ORDER_CODES, Combined, Judgments, agree, combine
-from judgekit.run._rundir import Run
+
+if TYPE_CHECKING:
+    from judgekit.run._rundir import Run
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -34,8 +34,9 @@ from judgekit.auditing._probs import read_probs
 from judgekit.auditing._read import read_table
 from judgekit.auditing._table import raise_first
 from judgekit.run._aggregate import ORDER_CODES, judgments
-from judgekit.run._codec import ORDERS as STORE_ORDERS
-from judgekit.run._rundir import MANIFEST_FILE, Run, open_run
+
+if TYPE_CHECKING:  # a run's modules load only for a run (the store loads judgekit.content)
+    from judgekit.run._rundir import Run
 
 ORDERS = ["single", "AB", "BA"]  # in code order (ORDER_CODES)
 SWAP = {"A": "B", "B": "A"}
@@ -104,13 +105,14 @@ def read_labels(source: str | os.PathLike[str] | Run | Sequence[Label],
 
 def _read(source: str | os.PathLike[str] | Run | Sequence[Label],
           columns: LabelColumns | None) -> LabelRows:
+    if isinstance(source, (str, os.PathLike)) and not Path(source).is_dir():
+        return _from_file(Path(source), columns or LabelColumns())
+    from judgekit.run._rundir import Run, open_run
+
     if isinstance(source, Run):
         return _from_run(source, str(source.path))
     if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        if path.is_dir():
-            return _from_run(open_run(path), str(path))
-        return _from_file(path, columns or LabelColumns())
+        return _from_run(open_run(Path(source)), str(Path(source)))
     return _from_labels(list(source), "labels in memory", "labels", None)
 
 
@@ -134,6 +136,8 @@ def _from_run(run: Run, source: str) -> LabelRows:
     Each batch is split into the columns kept (the others are freed with it), and each column
     is joined into one array on its own, so no second copy of the whole table is ever held.
     """
+    from judgekit.run._rundir import MANIFEST_FILE
+
     if not run.exists():
         raise RunError(f"{run.path} is not a judgekit run (no {MANIFEST_FILE})")
     parts: dict[str, list[Any]] = {name: [] for name in _KEPT}
@@ -162,7 +166,7 @@ def _column(batch: pa.RecordBatch, name: str) -> Any:
     """A batch's column in its final form (order: our codes; judge: plain strings)."""
     got = batch.column(name)
     if name == "order":
-        return _STORE_ORDERS[got.indices.to_numpy(zero_copy_only=False)]
+        return _store_orders()[got.indices.to_numpy(zero_copy_only=False)]
     return got.dictionary_decode() if name == "judge" else got
 
 
@@ -172,8 +176,11 @@ def _join(chunks: list[Any]) -> Any:
         pa.concat_arrays(chunks)
 
 
-_STORE_ORDERS = np.array([ORDER_CODES[o] for o in STORE_ORDERS], dtype=np.int64)
-"""The store's order codes (:data:`judgekit.run._codec.ORDERS`) -> :data:`ORDER_CODES`."""
+def _store_orders() -> Array:
+    """The store's order codes (:data:`judgekit.run._codec.ORDERS`) -> :data:`ORDER_CODES`."""
+    from judgekit.run._codec import ORDERS
+
+    return np.array([ORDER_CODES[o] for o in ORDERS], dtype=np.int64)
 
 
 def _matrix(probs: Any, verdict: Any) -> tuple[list[str], Array, Array]:

@@ -23,7 +23,6 @@ import pyarrow as pa
 
 from judgekit._errors import ContentError
 from judgekit.auditing._table import Origin, Table, line_spans, rows_table
-from judgekit.content._files import ITEM_FORMATS, read_rows
 
 _JSON_BLOCK = 1 << 24
 """Bytes per pyarrow JSON block: a line must fit in one (gold rows with long texts do)."""
@@ -43,8 +42,11 @@ def read_table(path: Path) -> Table:
 
     """
     suffix = path.suffix.lower()
-    if suffix not in ITEM_FORMATS or not path.exists():
+    if suffix not in (".csv", ".jsonl", ".parquet") or not path.exists():
+        from judgekit.content._files import read_rows  # here: judgekit.content takes 0.2 s
+
         next(read_rows(path))  # words the error: unsupported format, file not found
+        return _by_read_rows(path)  # a format read_rows reads and pyarrow is not asked to
     if suffix == ".parquet":
         import pyarrow.parquet as pq
 
@@ -71,6 +73,8 @@ def read_table(path: Path) -> Table:
 
 def _by_read_rows(path: Path) -> Table:
     """The file read by ``read_rows``: its rows up to the first error it raises."""
+    from judgekit.content._files import read_rows
+
     rows: list[dict[str, Any]] = []
     lines: list[int] = []
     pending = None

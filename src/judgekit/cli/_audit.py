@@ -71,6 +71,18 @@ def summary_table(report: AuditReport) -> Table:
 def _audit_all(sources: list[Path], gold: Path | None, columns: LabelColumns,
                gold_columns: GoldColumns, options: AuditOptions) -> AuditReport:
     """The report of one judge; with several judges (or sources), their leaderboard too."""
+    from judgekit.auditing._gold import PREFETCH, prefetch_gold
+
+    if gold is not None:
+        prefetch_gold(gold, gold_columns)  # read while the labels are read
+    try:
+        return _audit_judges(sources, gold, columns, gold_columns, options)
+    finally:
+        PREFETCH.discard()
+
+
+def _audit_judges(sources: list[Path], gold: Path | None, columns: LabelColumns,
+                  gold_columns: GoldColumns, options: AuditOptions) -> AuditReport:
     from dataclasses import replace
 
     from judgekit.auditing._audit import audit_rows

@@ -5,18 +5,57 @@ a canonical label (:func:`to_label`: parse, orient, check) and stores it durably
 directory (:class:`Run`: manifest, lock, SQLite store). Reading back: :func:`open_run`,
 orders and judges combined by :func:`combine_orders` / :func:`panel`, :func:`export`,
 :func:`reparse`.
+
+Each name loads its module on first use (PEP 562): a reader of one module (an audit reads
+``_aggregate`` and the store) does not load the runner, the renderer and the backends.
 """
 
-from judgekit._types import Verdict
-from judgekit.run._aggregate import ItemVerdict, combine_orders, item_verdicts, panel
-from judgekit.run._export import export, records
-from judgekit.run._exportopts import ExportOptions, ExportStats
-from judgekit.run._preference import p_a_better
-from judgekit.run._reparse import ReparseSummary, reparse
-from judgekit.run._rundir import Run, open_run
-from judgekit.run._runner import RunSummary, run_suite
-from judgekit.run._store import Store
-from judgekit.run._verdict import parse, to_label
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from judgekit._types import Verdict
+    from judgekit.run._aggregate import ItemVerdict, combine_orders, item_verdicts, panel
+    from judgekit.run._export import export, records
+    from judgekit.run._exportopts import ExportOptions, ExportStats
+    from judgekit.run._preference import p_a_better
+    from judgekit.run._reparse import ReparseSummary, reparse
+    from judgekit.run._rundir import Run, open_run
+    from judgekit.run._runner import RunSummary, run_suite
+    from judgekit.run._store import Store
+    from judgekit.run._verdict import parse, to_label
+
+_LAZY = {
+    "judgekit._types": ("Verdict",),
+    "judgekit.run._aggregate": ("ItemVerdict", "combine_orders", "item_verdicts", "panel"),
+    "judgekit.run._export": ("export", "records"),
+    "judgekit.run._exportopts": ("ExportOptions", "ExportStats"),
+    "judgekit.run._preference": ("p_a_better",),
+    "judgekit.run._reparse": ("ReparseSummary", "reparse"),
+    "judgekit.run._rundir": ("Run", "open_run"),
+    "judgekit.run._runner": ("RunSummary", "run_suite"),
+    "judgekit.run._store": ("Store",),
+    "judgekit.run._verdict": ("parse", "to_label"),
+}
+_OWNER = {name: module for module, names in _LAZY.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    """Load a name from its module on first use, then keep it here."""
+    module = _OWNER.get(name)
+    if module is None:
+        raise AttributeError(f"module 'judgekit.run' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The loaded names and the lazy ones."""
+    return sorted({*globals(), *_OWNER})
+
 
 __all__ = [
     "ExportOptions",

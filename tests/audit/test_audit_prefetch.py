@@ -1,0 +1,91 @@
+"""The gold read in a background thread while the labels are read (``_prefetch``, ``_gold``)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from judgekit._errors import ContentError
+from judgekit.auditing import GoldColumns
+from judgekit.auditing._gold import PREFETCH, gold_from_file, prefetch_gold
+from judgekit.auditing._prefetch import Prefetch
+
+
+def gold(path: Path, labels: list[str]) -> Path:
+    path.write_text("".join(f'{{"id": "i{k}", "human_label": "{v}"}}\n'
+                            for k, v in enumerate(labels)), encoding="utf-8")
+    return path
+
+
+def test_the_thread_reads_what_a_direct_read_reads(tmp_path: Path) -> None:
+    g = gold(tmp_path / "g.jsonl", ["A", "B", "tie", "A"])
+    direct = gold_from_file(g)
+    prefetch_gold(g)
+    got = gold_from_file(g)
+    assert got.ids.equals(direct.ids) and got.label.equals(direct.label)
+    assert PREFETCH._job is None  # taken once
+
+
+def test_an_error_waits_for_the_reader_and_is_the_direct_reads(tmp_path: Path) -> None:
+    g = tmp_path / "g.jsonl"
+    g.write_text('{"id": "a", "human_label": "A"}\n{"id": "a", "human_label": "B"}\n',
+                 encoding="utf-8")
+    with pytest.raises(ContentError) as direct:
+        gold_from_file(g)
+    prefetch_gold(g)  # raises nothing now
+    with pytest.raises(ContentError) as got:
+        gold_from_file(g)
+    assert str(got.value) == str(direct.value) and "duplicate item id 'a'" in str(got.value)
+
+
+def test_a_file_changed_since_or_other_columns_are_read_again(tmp_path: Path) -> None:
+    g = gold(tmp_path / "g.jsonl", ["A", "B"])
+    prefetch_gold(g)
+    PREFETCH._job.thread.join()  # type: ignore[union-attr]
+    gold(g, ["B", "B", "A"])
+    os.utime(g, ns=(1, 1))  # another modification time, whatever the clock's resolution
+    assert gold_from_file(g).label.to_pylist() == ["B", "B", "A"]
+    prefetch_gold(g)
+    mapped = gold_from_file(g, GoldColumns(label_map={"B": "b"}))
+    assert mapped.label.to_pylist() == ["b", "b", "A"]
+    assert PREFETCH._job is None
+
+
+def test_prefetch_runs_in_another_thread_and_discard_waits_for_it(tmp_path: Path) -> None:
+    seen: list[Any] = []
+    gate = threading.Event()
+
+    def read(path: Path, options: Any) -> str:
+        seen.append(threading.current_thread().name)
+        gate.wait(5)
+        return f"{path.name} {options}"
+
+    p = Prefetch(read)
+    f = tmp_path / "f.jsonl"
+    f.write_text("{}\n", encoding="utf-8")
+    p.start(f, 1)
+    gate.set()
+    assert p.take(f, 1) == "f.jsonl 1"
+    assert seen == ["judgekit read f.jsonl"]
+    p.start(f, 2)
+    p.discard()
+    assert p.take(f, 2) == "f.jsonl 2" and seen[-1] == threading.current_thread().name
+
+
+def test_cli_names_the_labels_error_first_when_the_gold_is_bad_too(tmp_path: Path,
+                                                                  jk: Any) -> None:
+    labels = tmp_path / "l.csv"
+    labels.write_text("id,label\nx,A\n", encoding="utf-8")
+    g = tmp_path / "g.jsonl"
+    g.write_text('{"id": "x", "human_label": "A"}\n{"id": "x", "human_label": "B"}\n',
+                 encoding="utf-8")
+    res = jk("audit", str(labels), "--gold", str(g), "--out", str(tmp_path / "rep"))
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert "no column 'verdict'" in res.stderr and "duplicate" not in res.stderr
+    labels.write_text("id,verdict\nx,A\n", encoding="utf-8")
+    res = jk("audit", str(labels), "--gold", str(g), "--out", str(tmp_path / "rep"))
+    assert res.returncode == 1 and "duplicate item id 'x'" in res.stderr
