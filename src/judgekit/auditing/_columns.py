@@ -3,12 +3,17 @@
 Every function takes and gives whole pyarrow columns. Where a value needs Python (a float to
 spell, a string with spaces to trim), Python runs once per distinct value of the column: a
 million labels have a handful of distinct verdicts.
+
+Arrays cross between numpy and pyarrow through their buffers (:func:`to_numpy`, :func:`valid`,
+:func:`arrow`, :func:`strings`, :func:`scalar`): pyarrow's own conversions (``pa.array``,
+``pa.scalar``, a Python value given to a compute function, ``to_numpy``) import pandas the
+first time (0.3-0.4 s) only to ask whether the value is a pandas object.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -51,7 +56,8 @@ def distinct(arr: Any) -> tuple[list[Any], Array]:
     if any(is_type(arr.type) for is_type in _SCALAR):
         enc = pc.dictionary_encode(arr)
         values = [*enc.dictionary.to_pylist(), None]
-        return values, to_numpy(pc.fill_null(enc.indices, len(values) - 1), np.int64)
+        at = enc.indices
+        return values, to_numpy(pc.fill_null(at, scalar(len(values) - 1, at.type)), np.int64)
     seen: dict[str, int] = {}  # lists, objects: nothing a label column should hold
     rows = arr.to_pylist()
     index = np.array([seen.setdefault(repr(v), len(seen)) for v in rows], dtype=np.int64)
@@ -64,7 +70,7 @@ def distinct(arr: Any) -> tuple[list[Any], Array]:
 def per_value(arr: Any, fn: Callable[[Any], Any], type_: Any = None) -> Any:
     """``fn`` of each row's Python value, computed once per distinct value."""
     values, index = distinct(arr)
-    return pa.array([fn(v) for v in values], type_ or pa.string()).take(pa.array(index))
+    return pylist([fn(v) for v in values], type_ or pa.string()).take(arrow(index))
 
 
 def norm(arr: Any) -> Any:
@@ -76,7 +82,7 @@ def norm(arr: Any) -> Any:
         return pc.cast(arr, pa.string())
     if not pa.types.is_string(t):
         return per_value(arr, norm_label)
-    flag = pa.array(needs_norm(arr))
+    flag = arrow(needs_norm(arr))
     if not pc.any(flag).as_py():
         return arr
     return pc.replace_with_mask(arr, flag, per_value(arr.filter(flag), norm_label))
@@ -116,26 +122,108 @@ def remap(arr: Any, mapping: Mapping[str, str]) -> Any:
     keys = [u for u in pc.unique(arr).drop_null().to_pylist() if u in mapping]
     if not keys:
         return arr
-    pos = pc.index_in(arr, value_set=pa.array(keys, pa.string()))
-    hit = pc.fill_null(pc.is_valid(pos), False)
-    new = pa.array([mapping[k] for k in keys], pa.string()).take(pc.filter(pos, hit))
+    pos = pc.index_in(arr, value_set=strings(keys))
+    hit = pc.is_valid(pos)
+    new = strings([mapping[k] for k in keys]).take(pc.filter(pos, hit))
     return pc.replace_with_mask(arr, hit, new)
 
 
 def codes(arr: Any, space: list[str]) -> Array:
     """Index of each label in ``space`` (-1: null or not in it)."""
-    pos = pc.index_in(arr, value_set=pa.array(space, pa.string()))
-    return to_numpy(pc.fill_null(pos, -1), np.int64)
+    pos = pc.index_in(arr, value_set=strings(space))
+    return to_numpy(pc.fill_null(pos, scalar(-1, pos.type)), np.int64)
 
 
 def to_numpy(arr: Any, dtype: Any) -> Array:
-    """A pyarrow array without nulls as a numpy array."""
-    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=dtype)
+    """A pyarrow array without nulls (booleans, numbers) as a numpy array."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_boolean(arr.type):
+        return _bits(arr.buffers()[1], arr.offset, len(arr)).astype(dtype, copy=False)
+    kind = _NUMPY.get(arr.type.id)
+    if kind is None or arr.null_count:
+        return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=dtype)
+    width = np.dtype(kind).itemsize
+    data = np.frombuffer(arr.buffers()[1], kind, len(arr), arr.offset * width) if len(arr) \
+        else np.zeros(0, kind)
+    return data.astype(dtype, copy=False)
 
 
 def valid(arr: Any) -> Array:
     """Which rows of a column are not null."""
-    return to_numpy(pc.is_valid(arr), bool)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.null_count == 0:
+        return np.ones(len(arr), dtype=bool)
+    if pa.types.is_null(arr.type):
+        return np.zeros(len(arr), dtype=bool)
+    if pa.types.is_union(arr.type) or pa.types.is_run_end_encoded(arr.type):
+        return to_numpy(pc.is_valid(arr), bool)
+    return _bits(arr.buffers()[0], arr.offset, len(arr))
+
+
+def _bits(buf: Any, offset: int, n: int) -> Array:
+    """``n`` bits of an Arrow bitmap from bit ``offset``, as booleans."""
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    bits = np.unpackbits(np.frombuffer(buf, np.uint8), count=offset + n, bitorder="little")
+    return bits[offset:].view(bool)
+
+
+_NUMPY = {pa.int8().id: np.int8, pa.int16().id: np.int16, pa.int32().id: np.int32,
+          pa.int64().id: np.int64, pa.uint8().id: np.uint8, pa.uint16().id: np.uint16,
+          pa.uint32().id: np.uint32, pa.uint64().id: np.uint64, pa.float32().id: np.float32,
+          pa.float64().id: np.float64}
+"""pyarrow number types read straight from their buffer, by type id."""
+
+
+def arrow(values: Array) -> Any:
+    """A numpy array (booleans, integers, floats) as a pyarrow array (no copy for numbers)."""
+    v = np.ascontiguousarray(values)
+    if v.dtype == bool:
+        bits = np.packbits(v, bitorder="little")
+        return pa.Array.from_buffers(pa.bool_(), len(v), [None, pa.py_buffer(bits)])
+    if v.dtype.kind in "iub" and v.dtype != np.int64:
+        v = v.astype(np.int64)
+    elif v.dtype.kind == "f" and v.dtype != np.float64:
+        v = v.astype(np.float64)
+    kind = pa.int64() if v.dtype == np.int64 else pa.float64()
+    return pa.Array.from_buffers(kind, len(v), [None, pa.py_buffer(v)])
+
+
+def strings(values: Sequence[str | None]) -> Any:
+    """Python strings (None: null) as a pyarrow string array."""
+    data = [b"" if v is None else v.encode("utf-8") for v in values]
+    offsets = np.zeros(len(data) + 1, dtype=np.int32)
+    np.cumsum([len(d) for d in data], out=offsets[1:])
+    nulls = np.array([v is None for v in values], dtype=bool)
+    mask = pa.py_buffer(np.packbits(~nulls, bitorder="little")) if nulls.any() else None
+    return pa.Array.from_buffers(pa.string(), len(data),
+                                 [mask, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))],
+                                 null_count=int(nulls.sum()))
+
+
+def pylist(values: Sequence[Any], type_: Any) -> Any:
+    """Python values (None: null) as a pyarrow array of ``type_`` (strings, int64, float64)."""
+    if type_ == pa.string():
+        return strings(values)
+    if type_ not in (pa.int64(), pa.float64()):
+        return pa.array(values, type_)
+    nulls = np.array([v is None for v in values], dtype=bool)
+    data = np.array([0 if v is None else v for v in values],
+                    dtype=np.int64 if type_ == pa.int64() else np.float64)
+    if not nulls.any():
+        return arrow(data)
+    mask = pa.py_buffer(np.packbits(~nulls, bitorder="little"))
+    return pa.Array.from_buffers(type_, len(data), [mask, pa.py_buffer(data)],
+                                 null_count=int(nulls.sum()))
+
+
+def scalar(value: str | int | float | bool, type_: Any = None) -> Any:
+    """A pyarrow scalar of a Python value (of ``type_``, default the value's own)."""
+    one = strings([value]) if isinstance(value, str) else arrow(np.array([value]))
+    got = one[0]
+    return got if type_ is None or got.type == type_ else got.cast(type_)
 
 
 def first(mask: Array) -> int | None:

@@ -15,10 +15,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.compute as pc
 
-from judgekit.auditing._columns import to_numpy
+from judgekit.auditing._columns import scalar, strings, to_numpy
 from judgekit.auditing._join import AuditData
 from judgekit.run._aggregate import ORDER_CODES
 
@@ -91,10 +90,10 @@ def _judgments(rows: LabelRows | None, ids: list[str], judge: str | None,
     out: dict[str, list[dict[str, Any]]] = {}
     if rows is None or not ids:
         return out
-    mask = pc.is_in(rows.item, value_set=pa.array(ids, pa.string()))
+    mask = pc.is_in(rows.item, value_set=strings(ids))
     if judge is not None and not judge.startswith("panel("):
-        mask = pc.and_(mask, pc.equal(rows.judge, judge))
-    for r in np.flatnonzero(to_numpy(pc.fill_null(mask, False), bool)):
+        mask = pc.and_(mask, pc.equal(rows.judge, scalar(judge)))
+    for r in np.flatnonzero(to_numpy(pc.fill_null(mask, scalar(False)), bool)):
         verdict = rows.verdict[int(r)].as_py()
         probs = None
         if rows.has[r]:

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from judgekit.auditing._columns import Array, per_value, to_numpy
+from judgekit.auditing._columns import Array, arrow, per_value, scalar, to_numpy
 from judgekit.auditing._suite_items import SuiteFields, tag_rule
 from judgekit.auditing._table import Table
 
@@ -128,7 +128,7 @@ class Fields:
         item = np.concatenate(items) if items else np.zeros(0, np.int64)
         tag = pa.chunked_array(tags, pa.string()).combine_chunks()
         if not np.any(np.bincount(item, minlength=self.n) > 1):
-            keep = pc.not_equal(tag, "")  # one value per item: an empty one is no value
+            keep = pc.not_equal(tag, scalar(""))  # one value per item: an empty one is no value
             item, tag = item[to_numpy(keep, bool)], tag.filter(keep)
         enc = pc.dictionary_encode(tag)
         code = to_numpy(enc.indices, np.int64)
@@ -142,19 +142,19 @@ class Fields:
 
 def _taken(arr: Any, rows: Array | None, fill: Any, dtype: Any) -> Array:
     """These rows of a column (all of them when None), nulls filled, as numpy."""
-    got = arr if rows is None else arr.take(pa.array(rows, pa.int64()))
-    return to_numpy(pc.fill_null(got, fill), dtype)
+    got = arr if rows is None else arr.take(arrow(rows))
+    return to_numpy(pc.fill_null(got, scalar(fill, got.type)), dtype)
 
 
 def _tags(t: Table, name: str, rows: Array) -> tuple[Array, Any]:
     """``(row index into rows, value)`` pairs of these rows' slice values."""
-    arr = t.column(name).take(pa.array(rows, pa.int64()))
+    arr = t.column(name).take(arrow(rows))
     if not t.is_json(name) and any(ok(arr.type) for ok in _TEXT):
-        keep = to_numpy(pc.fill_null(pc.not_equal(arr, ""), False), bool)
-        return np.flatnonzero(keep), arr.filter(pa.array(keep))
+        keep = to_numpy(pc.fill_null(pc.not_equal(arr, scalar("")), scalar(False)), bool)
+        return np.flatnonzero(keep), arr.filter(arrow(keep))
     if not t.is_json(name) and pa.types.is_list(arr.type) and \
             any(ok(arr.type.value_type) for ok in _TEXT):
-        flat = pc.fill_null(pc.list_flatten(arr), "None")
+        flat = pc.fill_null(pc.list_flatten(arr), scalar("None"))
         return to_numpy(pc.list_parent_indices(arr), np.int64), flat
     texts = t.take(rows).values(name, lambda v: json.dumps(tag_rule(v)), exact=True)
     enc = pc.dictionary_encode(texts)  # Python once per distinct value

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from judgekit._errors import ContentError
 from judgekit.auditing._columns import (
     Array,
+    arrow,
     distinct,
     first,
     norm,
@@ -125,7 +126,7 @@ def _gold_file(path: Path, cols: GoldColumns) -> GoldTable:
     if not len(rows):
         raise ContentError(path, "no gold labels", fix="check the gold label column")
     if len(rows) < t.num_rows:  # rows without a gold label are left out
-        at = pa.array(rows, pa.int64())
+        at = arrow(rows)
         ids, gold, t = ids.take(at), gold.take(at), t.take(rows)
         anns = None if anns is None else anns.take(at)
     return GoldTable(str(path), str(col), ann_col or None, ids, remap(gold, cols.label_map),
@@ -208,7 +209,7 @@ def _annotators(t: Table, column: str | None, labeled: Array,
         except BadValue:
             read.append(None)
             refused[at] = True
-    lists = pa.array(read, pa.list_(pa.string())).take(pa.array(index))
+    lists = pa.array(read, pa.list_(pa.string())).take(arrow(index))
     return _lists(lists, mapping), first(refused[index] & labeled)
 
 
@@ -219,8 +220,9 @@ def _lists(arr: Any, mapping: Mapping[str, str]) -> Any:
     keep = valid(flat)
     counts = np.bincount(parent[keep], minlength=len(arr))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets),
-                                    remap(flat.filter(pa.array(keep)), mapping))
+    return pa.ListArray.from_arrays(pa.Array.from_buffers(pa.int32(), len(offsets),
+                                                          [None, pa.py_buffer(offsets)]),
+                                    remap(flat.filter(arrow(keep)), mapping))
 
 
 @dataclass(frozen=True)

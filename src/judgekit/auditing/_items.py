@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from judgekit._errors import ContentError
-from judgekit.auditing._columns import Array, codes, to_numpy
+from judgekit.auditing._columns import Array, arrow, codes, scalar, strings, to_numpy
 from judgekit.auditing._labels import LabelRows
 from judgekit.run._aggregate import ORDER_CODES, Combined, Judgments, agree, combine
 
@@ -92,7 +91,7 @@ def item_labels(rows: LabelRows, judge: str | None,
     if judge != "panel":
         name = judge or (names[0] if names else "judge")
         if names != [name]:  # other judges' rows out
-            rows = rows.take(np.flatnonzero(to_numpy(pc.equal(rows.judge, name), bool)))
+            rows = rows.take(np.flatnonzero(to_numpy(pc.equal(rows.judge, scalar(name)), bool)))
     if not len(rows.order):
         raise ContentError(rows.path, "no labels", fix="label some items first")
     space = sorted(set(pc.unique(rows.verdict).drop_null().to_pylist()) | set(rows.space))
@@ -110,7 +109,7 @@ def item_labels(rows: LabelRows, judge: str | None,
     column = np.array([mspace.index(s) for s in spelled] + [len(mspace)])[label]
     return ItemLabels(
         rows.source, rows.kind, name, ids,
-        pa.array([*spelled, None], pa.string()).take(pa.array(label % (len(spelled) + 1))),
+        strings([*spelled, None]).take(arrow(label % (len(spelled) + 1))),
         mspace, probs, keys, c.has_probs, _conf(conf, c.has_probs, probs, keys, column),
         consistent, *_positions(rows, item, len(ids)), run=rows.run)
 
@@ -201,7 +200,8 @@ def _positions(rows: LabelRows, item: Array, n: int) -> tuple[Array, Array, Arra
     item's rows shown in order AB and in order BA.
     """
     shown = rows.order != ORDER_CODES["single"]
-    chose = [shown & to_numpy(pc.fill_null(pc.equal(rows.presented, side), False), bool)
+    chose = [shown & to_numpy(pc.fill_null(pc.equal(rows.presented, scalar(side)),
+                                              scalar(False)), bool)
              for side in ("A", "B")]
     ab, ba = rows.order == ORDER_CODES["AB"], rows.order == ORDER_CODES["BA"]
     first, second, n_ab, n_ba = (np.bincount(item, weights=w, minlength=n).astype(np.int64)

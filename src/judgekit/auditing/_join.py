@@ -157,10 +157,9 @@ def join(labels: ItemLabels, gold: GoldTable, *, extra: tuple[Table, Any] | None
         model_columns: Columns naming the response models.
 
     """
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    from judgekit.auditing._columns import codes, to_numpy
+    from judgekit.auditing._columns import arrow, codes, to_numpy
     from judgekit.auditing._fields import Fields
 
     same = gold.ids.equals(labels.ids)  # labels written in gold order: nothing to look up
@@ -173,7 +172,7 @@ def join(labels: ItemLabels, gold: GoldTable, *, extra: tuple[Table, Any] | None
     n = len(gidx)
 
     def matched(arr: Any, rows: Array) -> Any:
-        return arr if same or arr is None else arr.take(pa.array(rows))
+        return arr if same or arr is None else arr.take(arrow(rows))
 
     g_lab, j_lab = matched(gold.label, gidx), matched(labels.label, lidx)
     ann = matched(gold.annotators, gidx)
@@ -210,10 +209,11 @@ def _extra(extra: tuple[Table, Any] | None, ids: Any) -> tuple[Table | None, Arr
         return None, None
     import pyarrow.compute as pc
 
-    from judgekit.auditing._columns import to_numpy
+    from judgekit.auditing._columns import scalar, to_numpy
 
     table, extra_ids = extra
-    return table, to_numpy(pc.fill_null(pc.index_in(ids, value_set=extra_ids), -1), np.int64)
+    pos = pc.index_in(ids, value_set=extra_ids)
+    return table, to_numpy(pc.fill_null(pos, scalar(-1, pos.type)), np.int64)
 
 
 def _annotators(ann: Any, space: list[str]) -> Array | None:
@@ -222,9 +222,10 @@ def _annotators(ann: Any, space: list[str]) -> Array | None:
         return None
     import pyarrow.compute as pc
 
-    from judgekit.auditing._columns import codes, to_numpy
+    from judgekit.auditing._columns import codes, scalar, to_numpy
 
-    lengths = to_numpy(pc.fill_null(pc.list_value_length(ann), 0), np.int64)
+    size = pc.list_value_length(ann)
+    lengths = to_numpy(pc.fill_null(size, scalar(0, size.type)), np.int64)
     m = int(lengths.max(initial=0))
     if m < 2:
         return None

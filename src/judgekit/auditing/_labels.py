@@ -26,7 +26,16 @@ import pyarrow.compute as pc
 
 from judgekit._errors import RunError
 from judgekit._types import Label
-from judgekit.auditing._columns import Array, codes, first, remap, valid
+from judgekit.auditing._columns import (
+    Array,
+    arrow,
+    codes,
+    first,
+    remap,
+    scalar,
+    to_numpy,
+    valid,
+)
 from judgekit.auditing._memory import release
 from judgekit.auditing._options import LabelColumns
 from judgekit.auditing._probs import error as prob_error
@@ -82,7 +91,7 @@ class LabelRows:
 
     def take(self, rows: Array) -> LabelRows:
         """These rows only."""
-        at = pa.array(rows, pa.int64())
+        at = arrow(np.asarray(rows, dtype=np.int64))
         return replace(self, item=self.item.take(at), judge=self.judge.take(at),
                        order=self.order[rows], verdict=self.verdict.take(at),
                        presented=self.presented.take(at), conf=self.conf[rows],
@@ -152,7 +161,7 @@ def _from_run(run: Run, source: str) -> LabelRows:
     return LabelRows(
         source, "run", run.path, col["item_id"], col["judge"], col["order"], col["label"],
         col["presented"], _conf(col["extra"]), space, matrix, named,
-        col["probs"].is_valid().to_numpy(zero_copy_only=False), run,
+        valid(col["probs"]), run,
     )
 
 
@@ -166,7 +175,7 @@ def _column(batch: pa.RecordBatch, name: str) -> Any:
     """A batch's column in its final form (order: our codes; judge: plain strings)."""
     got = batch.column(name)
     if name == "order":
-        return _store_orders()[got.indices.to_numpy(zero_copy_only=False)]
+        return _store_orders()[to_numpy(got.indices, np.int64)]
     return got.dictionary_decode() if name == "judge" else got
 
 
@@ -192,15 +201,15 @@ def _matrix(probs: Any, verdict: Any) -> tuple[list[str], Array, Array]:
     named = np.zeros((len(probs), len(space)), dtype=bool)
     for k, name in enumerate(space):
         if name in given:
-            matrix[:, k] = parts[name].fill_null(0.0).to_numpy()
-            named[:, k] = parts[name].is_valid().to_numpy(zero_copy_only=False)
+            matrix[:, k] = to_numpy(parts[name].fill_null(scalar(0.0)), float)
+            named[:, k] = valid(parts[name])
     return space, matrix, named
 
 
 def _conf(extra: Any) -> Array:
     """Each row's ``extra["conf"]`` where it is a float, else NaN."""
     conf = np.full(len(extra), np.nan)
-    for i in np.flatnonzero(extra.is_valid().to_numpy(zero_copy_only=False)).tolist():
+    for i in np.flatnonzero(valid(extra)).tolist():
         if isinstance(c := json.loads(extra[i].as_py()).get("conf"), float):
             conf[i] = c
     return conf
@@ -234,11 +243,11 @@ def _from_file(path: Path, cols: LabelColumns) -> LabelRows:
         _same("judge", t.num_rows)
     space, matrix, named = probs.matrix()
     swapped = code == ORDER_CODES["BA"]
-    shown = pc.if_else(pa.array(swapped), remap(verdict, SWAP), verdict) if swapped.any() \
+    shown = pc.if_else(arrow(swapped), remap(verdict, SWAP), verdict) if swapped.any() \
         else verdict
     return LabelRows(str(path), "file", path, ids, judge, code, verdict, shown, probs.conf,
                      space, matrix, named, probs.has)
 
 
 def _same(text: str, n: int) -> Any:
-    return pc.fill_null(pa.nulls(n, pa.string()), text)
+    return pc.fill_null(pa.nulls(n, pa.string()), scalar(text))

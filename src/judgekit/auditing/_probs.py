@@ -18,7 +18,18 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from judgekit.auditing._columns import Array, distinct, first, norm_label, to_numpy, valid
+from judgekit.auditing._columns import (
+    Array,
+    arrow,
+    distinct,
+    first,
+    norm_label,
+    pylist,
+    scalar,
+    strings,
+    to_numpy,
+    valid,
+)
 from judgekit.auditing._table import BadValue, Table
 
 _JSON_NUMBER = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"
@@ -102,14 +113,15 @@ def read_probs(table: Table, name: str | None) -> Probs:
         return out
     odd = np.arange(n)
     if pa.types.is_string(t) and not json_text:
-        fast = to_numpy(pc.fill_null(pc.match_substring_regex(arr, _JSON_NUMBER), False), bool)
+        fast = to_numpy(pc.fill_null(pc.match_substring_regex(arr, _JSON_NUMBER), scalar(False)),
+                        bool)
         if fast.any():
-            conf, bad = _numbers(pc.if_else(pa.array(fast), arr, pa.scalar(None, pa.string()))
+            conf, bad = _numbers(pc.if_else(arrow(fast), arr, strings([None])[0])
                                  .cast(pa.float64()))
             out.conf[fast] = conf[fast]
             out.flag(bad)
         odd = np.flatnonzero(~fast)
-    _each(name, arr.take(pa.array(odd, pa.int64())), odd, json_text, out)
+    _each(name, arr.take(arrow(odd)), odd, json_text, out)
     return out
 
 
@@ -123,7 +135,7 @@ def error(table: Table, name: str, row: int) -> Exception:
 
 
 def _numbers(arr: Any) -> tuple[Array, int | None]:
-    values = to_numpy(pc.fill_null(pc.cast(arr, pa.float64()), np.nan), float)
+    values = to_numpy(pc.fill_null(pc.cast(arr, pa.float64()), scalar(np.nan)), float)
     given = valid(arr)
     with np.errstate(invalid="ignore"):
         ok = (values >= 0) & (values <= 1)
@@ -163,9 +175,9 @@ def _objects(table: Table, name: str, arr: Any, out: Probs) -> None:
     for f, child in zip(arr.type, arr.flatten(), strict=True):
         if pa.types.is_integer(child.type) or pa.types.is_floating(child.type) or \
                 pa.types.is_boolean(child.type) or pa.types.is_null(child.type):
-            values = to_numpy(pc.fill_null(pc.cast(child, pa.float64()), np.nan), float)
+            values = to_numpy(pc.fill_null(pc.cast(child, pa.float64()), scalar(np.nan)), float)
         else:  # text and the like: float() once per distinct value, as the rule does
-            values = to_numpy(pc.fill_null(_floats(child), np.nan), float)
+            values = to_numpy(pc.fill_null(_floats(child), scalar(np.nan)), float)
             suspect |= valid(child) & np.isnan(values)
         suspect |= given & ~valid(child)
         out.cols[str(norm_label(f.name))] = np.where(given, values, np.nan)
@@ -188,4 +200,4 @@ def _floats(child: Any) -> Any:
             return None
 
     values, index = distinct(child)
-    return pa.array([as_float(v) for v in values], pa.float64()).take(pa.array(index))
+    return pylist([as_float(v) for v in values], pa.float64()).take(arrow(index))

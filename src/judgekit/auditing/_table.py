@@ -26,7 +26,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from judgekit._errors import ContentError
-from judgekit.auditing._columns import Array, norm, norm_label, per_value, valid
+from judgekit.auditing._columns import (
+    Array,
+    arrow,
+    norm,
+    norm_label,
+    per_value,
+    to_numpy,
+    valid,
+)
 
 _BLANK = (32, 9, 13, 10)
 
@@ -63,8 +71,8 @@ class Origin:
             pa.large_binary(), len(starts),
             [None, pa.py_buffer(np.append(starts, len(self.data)).astype(np.int64)),
              pa.py_buffer(self.data)])
-        hit = pc.match_substring(texts.take(pa.array(pos, pa.int64())), word.decode())
-        return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+        hit = pc.match_substring(texts.take(arrow(np.asarray(pos, np.int64))), word.decode())
+        return to_numpy(hit, bool)
 
     def raw(self, pos: int) -> Mapping[str, Any]:
         if self.fmt == "rows":
@@ -142,14 +150,14 @@ class Table:
 
     def take(self, rows: Array) -> Table:
         """These rows only, in this order."""
-        return replace(self, data=self.data.take(pa.array(rows, pa.int64())),
+        return replace(self, data=self.data.take(arrow(np.asarray(rows, np.int64))),
                        index=self.index[rows])
 
     def present(self, name: str, rows: Array) -> Array:
         """Which of these rows have the key ``name`` (a null value counts: it is there)."""
         if self.all_keys or not self.has(name):
             return np.full(len(rows), self.has(name))
-        out = valid(self.column(name).take(pa.array(rows, pa.int64())))
+        out = valid(self.column(name).take(arrow(np.asarray(rows, np.int64))))
         null = np.flatnonzero(~out)
         quoted = json.dumps(name)
         if self.origin.fmt == "jsonl" and len(null) and quoted[1:-1] == name:
@@ -181,7 +189,7 @@ class Table:
                 fixed = pa.array([fn(self.raw(int(r)).get(name)) for r in redo], out.type)
                 mask = np.zeros(len(arr), dtype=bool)
                 mask[redo] = True
-                out = pc.replace_with_mask(out, pa.array(mask), fixed)
+                out = pc.replace_with_mask(out, arrow(mask), fixed)
         return out
 
     def labels(self, name: str) -> Any:
@@ -219,7 +227,7 @@ def _whole_floats(arr: Any) -> Array:
     if pa.types.is_list(arr.type):
         flat = pc.list_flatten(arr)
         rows = np.zeros(len(arr), dtype=bool)
-        rows[pc.list_parent_indices(arr).to_numpy()[_whole_floats(flat)]] = True
+        rows[to_numpy(pc.list_parent_indices(arr), np.int64)[_whole_floats(flat)]] = True
         return rows
     if not pa.types.is_floating(arr.type):
         return np.zeros(len(arr), dtype=bool)
