@@ -45,7 +45,8 @@ else:
     ray.init(num_cpus=int(cpus), include_dashboard=False, log_to_driver=False,
              _node_ip_address="127.0.0.1")
     ray.data.DataContext.get_current().enable_progress_bars = False
-    from judgekit.run._ray import RayOptions, run_ray
+    from judgekit.run._ray import run_ray
+    from judgekit.run._rayplan import RayOptions
     s = run_ray(suite, ["fake"], out, RayOptions(batch_size=int(batch)))
     ray.shutdown()
 print(json.dumps({"seconds": time.time() - t0, "judged": s.judged, "skipped": s.skipped,

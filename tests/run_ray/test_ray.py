@@ -16,7 +16,8 @@ import pytest
 from judgekit import RunError, load_suite, run_suite
 from judgekit.backends import FakeBackend
 from judgekit.run import Store, open_run
-from judgekit.run._ray import RayOptions, run_ray
+from judgekit.run._ray import run_ray
+from judgekit.run._rayplan import RayOptions
 from judgekit.run._shards import shard_dir
 
 from .conftest import rows, write_suite
@@ -128,7 +129,8 @@ def test_a_panel_and_a_resumed_run_judge_only_what_is_missing(tmp_path: Path) ->
 DRIVER = """
 import sys, ray
 from judgekit import load_suite
-from judgekit.run._ray import RayOptions, run_ray
+from judgekit.run._ray import run_ray
+from judgekit.run._rayplan import RayOptions
 ray.init(address=sys.argv[1], log_to_driver=False)
 run_ray(load_suite(sys.argv[2]), ["fake"], sys.argv[3],
         RayOptions(batch_size=40, backend_options={"fake": {"latency": 0.05}}))

@@ -15,7 +15,8 @@ import pytest
 from judgekit import load_suite, run_suite
 from judgekit.backends._contract import make_backend
 from judgekit.run import Store
-from judgekit.run._ray import RayOptions, run_ray
+from judgekit.run._ray import run_ray
+from judgekit.run._rayplan import RayOptions
 
 from .conftest import rows, write_suite
 

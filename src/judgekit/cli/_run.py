@@ -16,7 +16,7 @@ from judgekit.cli._app import GoldRoot, app, err, friendly, out
 if TYPE_CHECKING:  # the commands import what they use when run: the CLI starts fast
     from judgekit.content._suite import LoadedSuite
     from judgekit.run._export import ExportFormat
-    from judgekit.run._ray import RayOptions
+    from judgekit.run._rayplan import RayOptions
     from judgekit.trust._hidden import HiddenGoldWatch
 
 HIDDEN_GOLD_FAILED = 3
@@ -92,7 +92,7 @@ def run(
     kind_options = {"fake": fake_options, "embedded": embedded_options, "vllm": engine,
                     "openai": {"concurrency": concurrency} if concurrency else {}}
     if executor == "ray":
-        from judgekit.run._ray import RayOptions
+        from judgekit.run._rayplan import RayOptions
 
         if loaded.spec.qualification is not None and not skip_qualification:
             raise JudgekitError("--executor ray does not run the suite's qualification gate; "

@@ -24,7 +24,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -35,39 +35,14 @@ from judgekit.content._suite import LoadedSuite
 from judgekit.content._tasks import TaskSource
 from judgekit.run._manifest import all_done, fingerprint, start_manifest
 from judgekit.run._prepare import check_renders, orders_of
+from judgekit.run._rayplan import RayOptions, pipeline
 from judgekit.run._rundir import Run
 from judgekit.run._runner import Progress, RunSummary, chunked
-from judgekit.run._shards import pipeline, read_shard, shard_dir, snapshot_store
+from judgekit.run._shards import read_shard, shard_dir, snapshot_store
 from judgekit.run._snapshot import snapshot_items
 from judgekit.run._store import LABELS_FILE, Store
 
 _FORMATS = ("jsonl", "parquet", "folder")
-
-
-@dataclass
-class RayOptions:
-    """How a suite runs on Ray.
-
-    Attributes:
-        address: The cluster (``ray.init(address=...)``); None: ``RAY_ADDRESS`` if set, else
-            a local Ray started for this run (on 127.0.0.1) and stopped after it.
-        actors: Judge actors per judge (each holds one backend: one engine).
-        cpus_per_actor: CPUs each actor reserves (leave some to reading and writing).
-        gpus_per_actor: GPUs each actor reserves (a vLLM judge: its tensor-parallel size).
-        batch_size: Requests per backend call (one shard, one store transaction each).
-        gold_root: Passed to the workers' ``load_suite`` (where ``gold:`` items lie).
-        backend_options: Judge spec -> keyword options for ``make_backend`` on the workers
-            (picklable).
-
-    """
-
-    address: str | None = None
-    actors: int = 1
-    cpus_per_actor: float = 1.0
-    gpus_per_actor: float = 0.0
-    batch_size: int = 512
-    gold_root: Path | None = None
-    backend_options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def run_ray(suite: LoadedSuite, specs: list[str], out: str | os.PathLike[str],

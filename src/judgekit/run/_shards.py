@@ -25,7 +25,6 @@ import pickle
 import socket
 import uuid
 from dataclasses import asdict
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,11 +32,8 @@ from judgekit._errors import RunError
 from judgekit._types import Completion, Item, Label
 from judgekit.content._items import MAX_ITEM_CHARS, ItemSource
 from judgekit.content._sources import Row
-from judgekit.run._prepare import orders_of
 
 if TYPE_CHECKING:
-    from judgekit.content._suite import LoadedSuite
-    from judgekit.run._ray import RayOptions
     from judgekit.run._store import Store
 
 SHARDS = "ray-shards"
@@ -224,42 +220,3 @@ def _local_store(snapshot: str | None) -> Store:
     if snapshot is not None:
         shutil.copyfile(snapshot, local)
     return Store(local)
-
-
-def pipeline(suite: LoadedSuite, source: ItemSource, plan: dict[str, Any],
-              opts: RayOptions) -> Any:
-    """The Ray Data pipeline of one judge: read, keep, limit, judge into shards."""
-    import ray.data
-    from ray.data import ActorPoolStrategy
-
-    jsonl = source.location.kind == "jsonl"
-    context = ray.data.DataContext.get_current()
-    keep = context.execution_options.preserve_order
-    context.execution_options.preserve_order = keep or source.limit is not None  # first N
-    try:  # a dataset takes a copy of the context when it is made
-        ds = (ray.data.read_text(str(source.location.path)) if jsonl
-              else ray.data.read_parquet(parquet_files(source), partitioning=None))
-    finally:
-        context.execution_options.preserve_order = keep
-    ds = ds.map_batches(partial(keep_rows, source=source, jsonl=jsonl), batch_format="pyarrow",
-                        num_cpus=0.25)
-    if source.limit is not None:
-        ds = ds.limit(source.limit)
-    per_call = max(1, opts.batch_size // len(orders_of(suite.renderer)))
-    return ds.map_batches(Judge, fn_constructor_kwargs={"plan": plan}, batch_size=per_call,
-                          batch_format="numpy", compute=ActorPoolStrategy(size=opts.actors),
-                          num_cpus=opts.cpus_per_actor, num_gpus=opts.gpus_per_actor or None)
-
-
-def parquet_files(source: ItemSource) -> list[str]:
-    """The Parquet files of the source, in the local reader's order (sorted paths)."""
-    path = source.location.path
-    assert path is not None
-    if source.location.kind == "parquet":
-        return [str(path)]
-    files = sorted(p for p in path.rglob("*") if p.suffix in (".parquet", ".arrow"))
-    if not files or any(p.suffix == ".arrow" for p in files):
-        raise RunError(f"--executor ray reads a folder of .parquet files; {path} holds "
-                       f"{'Arrow files' if files else 'none'}; convert them to Parquet or use "
-                       "--executor local")
-    return [str(p) for p in files]
