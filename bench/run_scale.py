@@ -51,10 +51,11 @@ summary = run_suite(load_suite(sys.argv[1]), [FakeBackend()], sys.argv[2],
                     batch_size=int(sys.argv[3]), progress=progress)
 seconds = time.perf_counter() - t
 usage = resource.getrusage(resource.RUSAGE_SELF)
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # worker processes, if any (ended)
 print(json.dumps({"seconds": seconds, "requests": summary.requests, "judged": summary.judged,
-                  "cpu": usage.ru_utime + usage.ru_stime,
+                  "cpu": usage.ru_utime + usage.ru_stime + kids.ru_utime + kids.ru_stime,
                   "skipped": summary.skipped,
-                  "peak_rss": usage.ru_maxrss * 1024}))
+                  "peak_rss": (usage.ru_maxrss + kids.ru_maxrss) * 1024}))
 """
 
 

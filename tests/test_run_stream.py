@@ -131,11 +131,11 @@ def test_pipeline_keeps_order_overlaps_and_stops_on_errors() -> None:
         active.discard("judge")
         return i * 10
 
-    Pipeline(prepare(), judge, seen.append, depth=2).run()
+    Pipeline(prepare(), judge, seen.extend, depth=2).run()
     assert seen == [i * 10 for i in range(20)] and overlap.is_set()
 
-    def bad_record(value: int) -> None:
-        if value == 30:
+    def bad_record(values: list[int]) -> None:
+        if 30 in values:
             raise ValueError("disk full")
 
     with pytest.raises(ValueError, match="disk full"):
@@ -146,7 +146,22 @@ def test_pipeline_keeps_order_overlaps_and_stops_on_errors() -> None:
         raise KeyError("bad item")
 
     with pytest.raises(KeyError, match="bad item"):
-        Pipeline(bad_prepare(), judge, seen.append).run()
+        Pipeline(bad_prepare(), judge, seen.extend).run()
+
+
+def test_pipeline_gathers_what_piled_up_while_recording_was_slow() -> None:
+    calls: list[list[int]] = []
+
+    def slow_record(values: list[int]) -> None:
+        calls.append(values)
+        time.sleep(0.02)  # a slow fsync: judged batches pile up meanwhile
+
+    Pipeline(iter(range(40)), lambda i: i, slow_record, gather=8).run()
+    assert [v for call in calls for v in call] == list(range(40))  # all, in order
+    assert max(len(c) for c in calls) > 1 and all(len(c) <= 8 for c in calls)
+    one: list[list[int]] = []
+    Pipeline(iter(range(10)), lambda i: i, one.append).run()  # gather=1: one at a time
+    assert one == [[i] for i in range(10)]
 
 
 def test_a_finished_run_is_not_asked_about_item_by_item(make_suite: MakeSuite, pairwise: Rows,

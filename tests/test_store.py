@@ -190,3 +190,17 @@ def test_a_format_1_store_is_converted_in_place(tmp_path: Path) -> None:
     assert db.execute("PRAGMA user_version").fetchone()[0] == 2
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert tables == {"judges", "spaces", "completions", "labels"}
+
+
+def test_a_batch_of_several_adds_commits_all_or_nothing(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        with store.batch():
+            store.add([("k1", Completion(text="A"))], [label("x", key="k1")])
+            store.add([("k2", Completion(text="B"))], [label("y", key="k2", judge="new")])
+        assert store.count() == 2 and set(store.cached(["k1", "k2"])) == {"k1", "k2"}
+        with pytest.raises(RuntimeError, match="disk"), store.batch():
+            store.add([("k3", Completion(text="A"))], [label("z", key="k3", judge="newer")])
+            raise RuntimeError("disk full")
+        assert store.count() == 2 and store.cached(["k3"]) == {}
+        store.write("j", [], [label("w", judge="newer")])  # the rolled-back judge id is new
+        assert store.judges() == ["j", "new", "newer"]

@@ -3,9 +3,14 @@
 The model call runs in the caller's thread while the next batches are rendered and keyed
 and the previous ones are parsed and written, so an engine that releases the GIL (vLLM's
 engine core, an HTTP client) never waits on judgekit. Queues hold at most ``depth`` batches
-each, so memory stays bounded whatever the suite's size. The first exception in any stage
-stops every stage and is raised in the caller; batches are recorded in the order they were
-prepared.
+(the judged queue ``max(depth, gather)``), so memory stays bounded whatever the suite's size.
+The first exception in any stage stops every stage and is raised in the caller; batches are
+recorded in the order they were prepared.
+
+The record stage takes every judged batch already waiting (up to ``gather``) in one call:
+when writing is slower than judging (a disk whose fsync takes tens of milliseconds), the
+batches that piled up meanwhile go into one durable transaction instead of one each (group
+commit); when writing keeps up, each call gets one batch.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ class _Stop(Exception):
 
 
 class Pipeline(Generic[T, U]):
-    """Run ``record(judge(batch))`` for every batch of ``prepare``, stages overlapping.
+    """Run ``record([judge(batch), ...])`` for every batch of ``prepare``, stages overlapping.
 
     When a stage fails, no new batch is prepared or judged, the batches already judged are
     still recorded (the model's work is not thrown away), and then the error is raised.
@@ -34,16 +39,19 @@ class Pipeline(Generic[T, U]):
     Args:
         prepare: Yields batches (runs in its own thread).
         judge: Turns a batch into a result (runs in the thread that calls :meth:`run`).
-        record: Stores a result (runs in its own thread, in preparation order).
+        record: Stores results, one or more at a time (runs in its own thread, in
+            preparation order).
         depth: Batches each queue may hold.
+        gather: Most results one ``record`` call gets (those already waiting).
 
     """
 
     def __init__(self, prepare: Iterable[T], judge: Callable[[T], U],
-                 record: Callable[[U], None], depth: int = 2) -> None:
+                 record: Callable[[list[U]], None], depth: int = 2, gather: int = 1) -> None:
         self._prepare, self._judge, self._record = prepare, judge, record
+        self._gather = max(1, gather)
         self._todo: queue.Queue[object] = queue.Queue(maxsize=depth)
-        self._done: queue.Queue[object] = queue.Queue(maxsize=depth)
+        self._done: queue.Queue[object] = queue.Queue(maxsize=max(depth, self._gather))
         self._stop = threading.Event()  # no new work: prepare and judge end
         self._recorder_failed = threading.Event()  # nobody records: judge ends too
         self._error: BaseException | None = None
@@ -110,8 +118,19 @@ class Pipeline(Generic[T, U]):
 
     def _consume(self) -> None:
         try:
-            while (result := self._done.get()) is not _END:
-                self._record(result)  # type: ignore[arg-type]
+            ended = False
+            while not ended:
+                results = [self._done.get()]
+                while len(results) < self._gather and results[-1] is not _END:
+                    try:
+                        results.append(self._done.get_nowait())
+                    except queue.Empty:
+                        break
+                ended = results[-1] is _END
+                if ended:
+                    results.pop()
+                if results:
+                    self._record(results)  # type: ignore[arg-type]
         except BaseException:
             self._recorder_failed.set()
             raise

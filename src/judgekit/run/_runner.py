@@ -45,6 +45,9 @@ from judgekit.run._watch import Watch
 
 Progress = Callable[[int, int], None]
 """Called with (done, total) after every batch."""
+_GATHER = 2048
+"""Most requests whose labels one transaction stores when judged batches pile up (a slow
+fsync): several batches then share one commit (:class:`Pipeline` ``gather``)."""
 
 
 @dataclass
@@ -172,7 +175,8 @@ def run_suite(
                                    batch_size=batch_size, trust_done=trusted,
                                    keep_items=step.checker is not None)
                 record = _Recorder(judges, writer, step, summary, progress, watch)
-                Pipeline(prepared, record.judge, record.write).run()
+                Pipeline(prepared, record.judge, record.write,
+                         gather=max(1, _GATHER // batch_size)).run()
         except JudgekitError as exc:  # a watch (or the backend) stopped it: say so, keep all
             manifest.update(status="stopped", stopped=str(exc))
             run.write_manifest(manifest)
@@ -233,22 +237,31 @@ class _Recorder:
             batch.answers = {k: c for (_, k), c in zip(fresh, got, strict=True)}
         return batch
 
-    def write(self, batch: Batch) -> None:
-        """Parse the batch's completions into labels and store them in one transaction."""
-        model, summary = self.judges[batch.judge].model, self.summary
-        labels = []
-        for r, k in batch.requests:
-            label = self.step.label(batch.cached.get(k) or batch.answers[k], r, model, k,
-                                    batch.items.get(r.item_id))
-            summary.count(label)
-            labels.append(label)
-        if labels:
-            self.store.write(model, batch.answers.items(), labels)
-            if self.watch is not None:  # after the write: a stop loses no stored label
-                self.watch.observe(model, labels)
-        summary.skipped += batch.skipped
-        summary.cached += len(batch.requests) - len(batch.answers)
-        summary.judged += len(batch.answers)
-        self.done += batch.skipped + len(batch.requests)
-        if self.progress and (batch.requests or batch.skipped):
-            self.progress(self.done, summary.requests)
+    def write(self, done: list[Batch]) -> None:
+        """Parse judged batches' completions into labels and store them in one transaction.
+
+        Each batch's rows are added as soon as they are parsed (only the watch, if any, keeps
+        the labels until the commit), so gathering batches costs no more memory than one.
+        """
+        summary, seen = self.summary, list[tuple[str, list[Label]]]()
+        with self.store.batch():
+            for batch in done:
+                model = self.judges[batch.judge].model
+                labels = [self.step.label(batch.cached.get(k) or batch.answers[k], r, model, k,
+                                          batch.items.get(r.item_id))
+                          for r, k in batch.requests]
+                for label in labels:
+                    summary.count(label)
+                if labels:
+                    self.store.add(batch.answers.items(), labels)
+                    if self.watch is not None:
+                        seen.append((model, labels))
+        for model, labels in seen:  # after the commit: a stop loses no stored label
+            self.watch.observe(model, labels)  # type: ignore[union-attr]
+        for batch in done:
+            summary.skipped += batch.skipped
+            summary.cached += len(batch.requests) - len(batch.answers)
+            summary.judged += len(batch.answers)
+            self.done += batch.skipped + len(batch.requests)
+            if self.progress and (batch.requests or batch.skipped):
+                self.progress(self.done, summary.requests)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,7 @@ class Store:
         if self._db.execute("PRAGMA user_version").fetchone()[0] < FORMAT:
             from judgekit.run._migrate import upgrade
 
-            with self._transaction():
+            with self.batch():
                 upgrade(self._db, _SCHEMA, FORMAT, self._label_row)
         self._load_names()
 
@@ -156,9 +157,8 @@ class Store:
               labels: Iterable[Label]) -> None:
         """Write a batch of completions and labels in one durable transaction.
 
-        Completions that carry a transport error are not cached (a later run retries them);
-        their labels are stored with the error. A completion whose key is already cached is
-        not replaced (the first one stays, as every label of that key reads it).
+        A completion with a transport error is not cached (a later run retries it; its labels
+        keep the error); a key already cached keeps its first completion (labels read it).
 
         Args:
             model: The judge the completions came from (part of their keys already).
@@ -166,25 +166,39 @@ class Store:
             labels: The labels to store (replacing any of the same item, order and judge).
 
         """
+        with self.batch():
+            self.add(completions, labels)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """One durable transaction around any number of :meth:`add` calls (all or nothing)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            if self._judges or self._spaces:
+                self._load_names()  # ids given inside the failed transaction are gone
+            raise
+
+    def add(self, completions: Iterable[tuple[str, Completion]],
+            labels: Iterable[Label]) -> None:
+        """:meth:`write`'s rows, inside an open :meth:`batch` (stored when it commits)."""
         fresh = {k: c for k, c in completions if c.error is None}
         raw = {k: key_in(k) for k in fresh}
-        try:
-            with self._transaction():
-                rows = [(raw[k], *completion_in(c)) for k, c in fresh.items()]
-                added = self._db.executemany(
-                    "INSERT OR IGNORE INTO completions VALUES (?, ?, ?, ?)", rows).rowcount
-                texts = {k: c.text for k, c in fresh.items()}
-                batch = list(labels)
-                if added < len(rows):  # some were cached already: labels read those
-                    texts.update(self._texts(list(texts)))
-                texts.update(self._texts([lab.key for lab in batch if lab.key not in texts]))
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO labels VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [self._label_row(lab, texts.get(lab.key), raw.get(lab.key))
-                     for lab in batch])
-        except BaseException:
-            self._load_names()  # ids given inside the failed transaction are gone
-            raise
+        rows = [(raw[k], *completion_in(c)) for k, c in fresh.items()]
+        added = self._db.executemany(
+            "INSERT OR IGNORE INTO completions VALUES (?, ?, ?, ?)", rows).rowcount
+        texts = {k: c.text for k, c in fresh.items()}
+        batch = list(labels)
+        if added < len(rows):  # some were cached already: labels read those
+            texts.update(self._texts(list(texts)))
+        texts.update(self._texts([lab.key for lab in batch if lab.key not in texts]))
+        self._db.executemany(
+            "INSERT OR REPLACE INTO labels VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [self._label_row(lab, texts.get(lab.key), raw.get(lab.key)) for lab in batch])
 
     def labels(self, judge: str | None = None, *,
                hidden: bool | None = None) -> Iterator[Label]:
@@ -284,17 +298,3 @@ class Store:
             score=score, rationale=rationale, error=error, raw=raw,
             extra=json.loads(extra) if extra else {},
         )
-
-    def _transaction(self) -> _Tx:
-        return _Tx(self._db)
-
-
-class _Tx:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
