@@ -22,6 +22,7 @@ from judgekit.auditing._options import AuditOptions, GoldColumns, LabelColumns
 from judgekit.auditing._report import AuditReport, build_report
 
 if TYPE_CHECKING:
+    from judgekit.auditing._items import ItemLabels
     from judgekit.auditing._join import AuditData
     from judgekit.auditing._labels import LabelRows
     from judgekit.run._rundir import Run
@@ -59,15 +60,16 @@ def audit_rows(rows: LabelRows, gold: str | os.PathLike[str] | None,
 
     suite = SuiteOnce(rows.run, opts.gold_root)
     once = GoldOnce(gold, gold_columns, suite)
+    once.early(rows, opts)
+    orders, failed = _by_order(rows, opts, once)
     data, inputs = judge_data(rows, gold, gold_columns, opts, suite=suite, once=once)
     report = build_report(data, Bootstrap(opts.replicates, opts.seed),
                           judge_family=opts.judge_family, max_slice_values=opts.max_slice_values)
     report.data["inputs"] = inputs
     if data.scale == "pairwise":
-        from judgekit.auditing._orders import by_order
-
-        report.data["agreement_by_order"] = by_order(
-            rows, opts, lambda some: judge_data(some, gold, gold_columns, opts, once=once)[0])
+        if failed is not None:
+            raise failed
+        report.data["agreement_by_order"] = orders
     if data.fields is not None:  # the rows the section shows, read in one pass
         data.fields.prefetch(ranked(data)[:max(opts.max_disagreements, 0)].tolist())
     report.data["disagreements"] = disagreements(
@@ -81,6 +83,31 @@ def audit_rows(rows: LabelRows, gold: str | os.PathLike[str] | None,
         report.data["steps"] = steps_section(data, no_error, Bootstrap(opts.replicates,
                                                                        opts.seed))
     return report
+
+
+def _by_order(rows: LabelRows, opts: AuditOptions,
+              once: GoldOnce) -> tuple[dict[str, Any] | None, JudgekitError | None]:
+    """The per-order agreements (:func:`._orders.by_order`), or the error they raised.
+
+    Computed before the main join, so that their arrays are freed before the main audit's
+    are made (the peak memory holds one set, not both); each order's judgments are freed
+    as soon as they are combined into item labels. The error waits: the main join's own
+    error comes first, as when they were computed after it, and a report that is not
+    pairwise never has the section.
+    """
+    from judgekit.auditing._items import item_labels
+    from judgekit.auditing._memory import release
+    from judgekit.auditing._orders import by_order
+
+    def joined(keep: Any) -> AuditData:
+        lab = item_labels(rows.take(keep), opts.judge, opts.label_map)
+        release()
+        return join_gold(lab, once, opts, brief=True)[0]
+
+    try:
+        return by_order(rows, opts, joined), None
+    except JudgekitError as exc:
+        return None, exc
 
 
 PROBE_FILES = ("probe/probe.json", "probe.json")
@@ -153,17 +180,30 @@ def judge_data(rows: LabelRows, gold: str | os.PathLike[str] | None,
     ``once``: the gold already read for this audit (default: read here).
     """
     from judgekit.auditing._items import item_labels
-    from judgekit.auditing._join import join
     from judgekit.auditing._memory import release
 
     lab = item_labels(rows, opts.judge, opts.label_map)
     release()
     once = once or GoldOnce(gold, gold_columns, suite or SuiteOnce(rows.run, opts.gold_root))
+    return join_gold(lab, once, opts)
+
+
+def join_gold(lab: ItemLabels, once: GoldOnce, opts: AuditOptions,
+              brief: bool = False) -> tuple[AuditData, dict[str, Any]]:
+    """Item labels joined with the gold, and the inputs section.
+
+    ``brief``: only the labels (no slice masks, no response models): what the agreement
+    statistics read.
+    """
+    from judgekit.auditing._join import join
+    from judgekit.auditing._memory import release
+
     got = once.get(lab, opts)
     release()
     gs = got.table
-    data = join(lab, gs, extra=cast(Any, got.extra), slices=got.slices, scale=opts.scale,
-                judge_family=opts.judge_family, model_columns=got.models)
+    data = join(lab, gs, extra=cast(Any, got.extra), slices=() if brief else got.slices,
+                scale=opts.scale, judge_family=opts.judge_family,
+                model_columns=() if brief else got.models)
     release()
     if not data.ids:
         raise ContentError(where(lab), f"no item id in common with the gold ({gs.source})",

@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 from judgekit._errors import ContentError, JudgekitError
 from judgekit.auditing._options import AuditOptions, GoldColumns
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from judgekit._types import Item
     from judgekit.auditing._gold import GoldTable
     from judgekit.auditing._items import ItemLabels
+    from judgekit.auditing._labels import LabelRows
     from judgekit.auditing._suite_items import SuiteFields, Wanted
     from judgekit.content._suite import LoadedSuite
     from judgekit.run._rundir import Run
@@ -93,19 +94,34 @@ class GoldOnce:
         self.gold, self.columns, self.suite = gold, columns, suite
         self._got: Gold | None = None
 
-    def get(self, lab: ItemLabels, opts: AuditOptions) -> Gold:
+    def get(self, lab: Labels, opts: AuditOptions) -> Gold:
         """The gold (``lab`` names the labels in an error; ``opts`` picks the columns)."""
         if self._got is None:
             self._got = read_gold(lab, self.gold, self.columns, self.suite, opts)
         return self._got
 
+    def early(self, lab: Labels, opts: AuditOptions) -> None:
+        """Read the gold now, before the labels' arrays are made (a lower peak of memory).
 
-def where(lab: ItemLabels) -> str | None:
+        An error waits for :meth:`get`, which reads again and raises it where the audit
+        always met it: after the labels' own errors.
+        """
+        try:
+            self.get(lab, opts)
+        except JudgekitError:
+            pass
+
+
+Labels = Union["ItemLabels", "LabelRows"]
+"""Judgments or item labels: their ``source`` and ``kind`` name them in an error."""
+
+
+def where(lab: Labels) -> str | None:
     """What an error about these labels names (None: labels in memory)."""
     return None if lab.kind == "labels" else lab.source
 
 
-def read_gold(lab: ItemLabels, gold: str | os.PathLike[str] | None,
+def read_gold(lab: Labels, gold: str | os.PathLike[str] | None,
               columns: GoldColumns | None, suite: SuiteOnce, opts: AuditOptions) -> Gold:
     """The gold file (with the run suite's items, if it loads), else the suite's gold."""
     from judgekit.auditing._gold import gold_from_file

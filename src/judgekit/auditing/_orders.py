@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from judgekit.auditing._boot import Bootstrap
+from judgekit.auditing._boot import Array, Bootstrap
 from judgekit.auditing._stats import agreement_stats
 from judgekit.run._aggregate import ORDER_CODES
 
@@ -27,10 +27,10 @@ ORDERS = ("AB", "BA")
 
 
 def by_order(rows: LabelRows, opts: AuditOptions,
-             joined: Callable[[LabelRows], AuditData]) -> dict[str, Any] | None:
+             joined: Callable[[Array], AuditData]) -> dict[str, Any] | None:
     """``{"AB": stat, "BA": stat, "mean": stat}`` of agreement; None without both orders.
 
-    ``joined``: some of the judgments joined with the gold the main audit read.
+    ``joined``: the judgments at these rows joined with the gold the main audit read.
     """
     boot = Bootstrap(opts.replicates, opts.seed)
     out: dict[str, Any] = {}
@@ -38,7 +38,7 @@ def by_order(rows: LabelRows, opts: AuditOptions,
         keep = np.flatnonzero(rows.order == ORDER_CODES[name])
         if not len(keep):
             return None
-        stats = agreement_stats(joined(rows.take(keep)), boot, brief=True, salt=salt)
+        stats = agreement_stats(joined(keep), boot, brief=True, salt=salt)
         out[name] = stats.get("agreement")
     ab, ba = out["AB"], out["BA"]
     if ab is None or ba is None or ab["value"] is None or ba["value"] is None:
