@@ -44,12 +44,39 @@ def stored(db: Path) -> int:
         con.close()
 
 
-def start(suite: Path, out: Path) -> subprocess.Popen[str]:
+def start(suite: Path, out: Path, prepare: str = "0") -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "judgekit", "run", str(suite), "--judge", "fake", "--out",
          str(out), "--batch-size", "8", "--latency", "0.05"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "JUDGEKIT_PREPARE_PROCESS": prepare},
     )
+
+
+def children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def gone(pid: int, within: float) -> bool:
+    deadline = time.time() + within
+    while time.time() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def snapshot(out: Path) -> dict[tuple[str, str], dict[str, Any]]:
@@ -58,10 +85,13 @@ def snapshot(out: Path) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("source", ["items.jsonl", "items.parquet"])
+@pytest.mark.parametrize(("source", "prepare"), [("items.jsonl", "0"), ("items.parquet", "0"),
+                                                 ("items.jsonl", "1")])
 def test_sigkill_at_random_moments_then_resume(
-    tmp_path: Path, pairwise: Callable[..., list[dict[str, Any]]], source: str
+    tmp_path: Path, pairwise: Callable[..., list[dict[str, Any]]], source: str, prepare: str
 ) -> None:
+    """``prepare``: 1 prepares batches in a second process (run/_worker), which must end
+    with the killed run."""
     rows = pairwise(N_ITEMS)
     if source.endswith(".jsonl"):
         (tmp_path / source).write_text("".join(json.dumps(r) + "\n" for r in rows),
@@ -83,7 +113,7 @@ def test_sigkill_at_random_moments_then_resume(
     # one kill during start-up (before or around the first batch), then mid-run kills
     targets = [-1, *sorted(rng.sample(range(40, TOTAL - 160, 8), 4))]
     for target in targets:
-        proc = start(suite, out)
+        proc = start(suite, out, prepare)
         try:
             if target < 0:
                 time.sleep(rng.uniform(0.2, 0.8))
@@ -94,17 +124,21 @@ def test_sigkill_at_random_moments_then_resume(
                     time.sleep(0.005)
                 time.sleep(rng.uniform(0.0, 0.05))  # land anywhere inside a batch
             finished = proc.poll() is not None
+            helpers = children(proc.pid)
             os.kill(proc.pid, signal.SIGKILL)
         finally:
             proc.wait(timeout=30)
         assert not finished, f"the run finished before the kill at {target}"
+        if prepare == "1" and target >= 0:
+            assert helpers, "no second process prepared the batches"
+        assert all(gone(pid, 10) for pid in helpers), "a helper process outlived the run"
         assert proc.returncode == -signal.SIGKILL
         kills.append(stored(db))
     mid = [k for k in kills if 0 < k < TOTAL]
     assert len(mid) >= 4, f"labels at each kill: {kills}"
     assert kills == sorted(kills), "a resumed run lost labels"
 
-    proc = start(suite, out)
+    proc = start(suite, out, prepare)
     stdout, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 0, stderr
     assert f"{TOTAL - kills[-1]} judged" in stdout.replace("\n", " ")

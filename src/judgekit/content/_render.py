@@ -11,19 +11,19 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2 import meta
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from judgekit._errors import DomainNotFound, TemplateError
+from judgekit._errors import TemplateError
 from judgekit._types import Item, Message, Order, Request, Sampling
-from judgekit.content._domains import get_domain
+from judgekit.content._prompts import PromptPair as PromptPair
+from judgekit.content._prompts import compile_prompt as compile_prompt
+from judgekit.content._prompts import environment as environment
+from judgekit.content._prompts import template_files as template_files
 from judgekit.content._schema import Constitution, Rubric
 from judgekit.content._splice import Splice, printed_fields, splice
 
@@ -87,91 +87,6 @@ def _clean(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _clean(v) for k, v in value.items()}
     return value
-
-
-class _DomainLoader(jinja2.BaseLoader):
-    """Load ``domain/rest/of/path.j2`` from that domain's prompts folder."""
-
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str | None, Callable[[], bool] | None]:
-        dom_name, _, rest = template.partition("/")
-        try:
-            folder = get_domain(dom_name).prompts
-        except DomainNotFound:
-            raise jinja2.TemplateNotFound(template) from None
-        path = folder / rest
-        if not path.is_file():
-            raise jinja2.TemplateNotFound(template)
-        mtime = path.stat().st_mtime
-        try:
-            source = path.read_text(encoding="utf-8").removeprefix("\ufeff")  # Excel, Notepad
-        except UnicodeDecodeError:
-            raise TemplateError(path, "template is not valid UTF-8",
-                                fix="re-save it as UTF-8") from None
-        return source, str(path), lambda: path.stat().st_mtime == mtime
-
-
-def environment() -> jinja2.Environment:
-    """The sandboxed, StrictUndefined Jinja2 environment every prompt renders in."""
-    env = ImmutableSandboxedEnvironment(
-        loader=_DomainLoader(),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return env
-
-
-@dataclass(frozen=True)
-class PromptPair:
-    """The compiled ``system.j2`` and ``user.j2`` of one prompt folder."""
-
-    name: str
-    system: jinja2.Template
-    user: jinja2.Template
-
-
-def compile_prompt(env: jinja2.Environment, domain: str, name: str) -> PromptPair:
-    """Compile ``<domain>/<name>/{system,user}.j2``; errors name the file and line."""
-    templates = []
-    for role in ("system", "user"):
-        tname = f"{domain}/{name}/{role}.j2"
-        try:
-            templates.append(env.get_template(tname))
-        except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(exc.filename or tname, f"template syntax error: {exc.message}",
-                                where=f"line {exc.lineno}", fix="fix the Jinja2 syntax") from None
-        except jinja2.TemplateNotFound as exc:
-            raise TemplateError(tname, f"template {exc.name!r} not found",
-                                fix=f"create {role}.j2 in the prompt folder, or fix the "
-                                "'{% extends %}'/'{% include %}' name") from None
-    return PromptPair(f"{domain}/{name}", templates[0], templates[1])
-
-
-def template_files(env: jinja2.Environment, names: Sequence[str]) -> dict[str, Path]:
-    """Every template file the named templates pull in (``extends``/``include``), recursively.
-
-    Names built at render time (not string constants) cannot be followed and are left out.
-    """
-    found: dict[str, Path] = {}
-    todo = list(names)
-    while todo:
-        name = todo.pop()
-        if name in found or env.loader is None:
-            continue
-        try:
-            source, filename, _ = env.loader.get_source(env, name)
-        except jinja2.TemplateNotFound:
-            continue
-        found[name] = Path(filename or name)
-        try:
-            todo += [n for n in meta.find_referenced_templates(env.parse(source)) if n]
-        except jinja2.TemplateSyntaxError:
-            continue
-    return found
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import json.encoder
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from judgekit._types import Completion, Item, Order, Request, Sampling
@@ -109,7 +109,7 @@ def check_renders(chunks: Iterable[Sequence[Item]], renderer: Renderer, system: 
 
 def batches(chunks: Iterable[Sequence[Item]], renderer: Renderer, system: str,
             judges: Sequence[str], store: Store, *, batch_size: int, trust_done: bool,
-            keep_items: bool) -> Iterator[Batch]:
+            keep_items: bool) -> Generator[Batch, None, None]:
     """Batches of requests still to judge, judge by judge, chunk by chunk.
 
     Args:

@@ -42,6 +42,7 @@ from judgekit.run._snapshot import snapshot_items
 from judgekit.run._store import Store
 from judgekit.run._verdict import to_label
 from judgekit.run._watch import Watch
+from judgekit.run._worker import Job, prepared_elsewhere, use_process
 
 Progress = Callable[[int, int], None]
 """Called with (done, total) after every batch."""
@@ -171,12 +172,19 @@ def run_suite(
                     progress(summary.requests, summary.requests)
             else:
                 step = _Step(suite)
-                prepared = batches(stream(), renderer, system, summary.judges, reader,
-                                   batch_size=batch_size, trust_done=trusted,
-                                   keep_items=step.checker is not None)
+                keep, source = step.checker is not None, suite.items
+                prepared = (
+                    prepared_elsewhere(Job(source, mixer, renderer, system, summary.judges,
+                                           reader.path, batch_size, trusted, keep))
+                    if isinstance(source, ItemSource) and use_process(source, n_items)
+                    else batches(stream(), renderer, system, summary.judges, reader,
+                                 batch_size=batch_size, trust_done=trusted, keep_items=keep))
                 record = _Recorder(judges, writer, step, summary, progress, watch)
-                Pipeline(prepared, record.judge, record.write,
-                         gather=max(1, _GATHER // batch_size)).run()
+                try:
+                    Pipeline(prepared, record.judge, record.write,
+                             gather=max(1, _GATHER // batch_size)).run()
+                finally:
+                    prepared.close()  # a second process, if any, ends with it
         except JudgekitError as exc:  # a watch (or the backend) stopped it: say so, keep all
             manifest.update(status="stopped", stopped=str(exc))
             run.write_manifest(manifest)

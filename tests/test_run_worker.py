@@ -1,0 +1,79 @@
+"""A run's batches prepared in a second process (run/_worker): the same labels as the thread
+path, resumes, errors that reach the caller, and prompts that pickle by name."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from judgekit import load_suite, open_run, run_suite
+from judgekit._errors import TemplateError
+from judgekit.backends import FakeBackend
+from judgekit.content._prompts import _recompile
+from judgekit.run._worker import ENV, Job, prepared_elsewhere, use_process
+
+Rows = Callable[..., list[dict[str, Any]]]
+MakeSuite = Callable[..., Path]
+
+
+def labels(out: Path) -> list[dict[str, Any]]:
+    with open_run(out).store() as store:
+        return [lab.to_dict() for lab in store.labels()]
+
+
+def test_a_second_process_prepares_the_same_batches(make_suite: MakeSuite, pairwise: Rows,
+                                                    tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = pairwise(300)
+    rows[5]["response_b"] = rows[5]["response_a"]  # a cached twin crosses too
+    path = make_suite(rows)
+    summaries = {}
+    for mode in ("0", "1"):
+        monkeypatch.setenv(ENV, mode)
+        summary = run_suite(load_suite(str(path)), [FakeBackend(0), FakeBackend(1)],
+                            tmp_path / mode, batch_size=7)
+        summaries[mode] = (summary.requests, summary.judged, summary.cached, summary.errors)
+    assert summaries["0"] == summaries["1"] == (1200, 1198, 2, 0)
+    assert labels(tmp_path / "0") == labels(tmp_path / "1")
+    again = run_suite(load_suite(str(path)), [FakeBackend(0), FakeBackend(2)], tmp_path / "1",
+                      batch_size=7)  # resumed: one judge done, one new, asked per chunk
+    assert (again.skipped, again.judged) == (600, 599)
+
+
+def test_which_runs_use_a_second_process(make_suite: MakeSuite,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    suite = load_suite(str(make_suite()))
+    monkeypatch.delenv(ENV, raising=False)
+    assert not use_process(suite.items, 12)  # too small to pay for a process
+    assert not use_process(list(suite.items), 10**6)  # not streamed
+    monkeypatch.setenv(ENV, "1")
+    assert use_process(suite.items, 12)
+    monkeypatch.setenv(ENV, "0")
+    assert not use_process(suite.items, 10**7)
+
+
+def test_an_error_in_the_second_process_reaches_the_run(make_suite: MakeSuite,
+                                                        tmp_path: Path) -> None:
+    suite = load_suite(str(make_suite()))
+    items = suite.items
+    system = suite.renderer.system_message()
+    (tmp_path / "not-a-store").mkdir()  # a folder where the store should be
+    job = Job(items, None, suite.renderer, system, ["fake:0"],  # type: ignore[arg-type]
+              tmp_path / "not-a-store", 8, False, False)
+    with pytest.raises(Exception, match="unable to open database"):
+        list(prepared_elsewhere(job))
+
+
+def test_a_prompt_pickles_by_name_and_refuses_changed_files(make_suite: MakeSuite) -> None:
+    renderer = load_suite(str(make_suite())).renderer
+    copy = pickle.loads(pickle.dumps(renderer))
+    item = next(iter(load_suite(str(make_suite())).items))
+    system = renderer.system_message()
+    assert copy.system_message() == system
+    assert copy.requests(item, system) == renderer.requests(item, system)
+    with pytest.raises(TemplateError, match="changed while the run was starting"):
+        _recompile(renderer.prompt.name, "0" * 64)
