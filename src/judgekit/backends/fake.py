@@ -110,9 +110,9 @@ class FakeBackend:
         schema = request.sampling.schema
         if schema:
             return _schema_answer(json.loads(schema), digest)
-        weights = [1.0 + digest[i % len(digest)] / 32.0 for i in range(len(labels))]
-        log_total = math.log(sum(map(math.exp, weights)))
-        logprobs = {lab: w - log_total for lab, w in zip(labels, weights, strict=True)}
+        picks = [digest[i % 32] for i in range(len(labels))]  # sha256: 32 bytes
+        log_total = math.log(sum([_EXP[b] for b in picks]))
+        logprobs = {lab: _WEIGHT[b] - log_total for lab, b in zip(labels, picks, strict=True)}
         best = max(labels, key=logprobs.__getitem__)
         if request.sampling.mode == "rationale":
             text = json.dumps({"rationale": f"Deterministic fake critique {digest[:4].hex()}.",
@@ -126,6 +126,10 @@ class FakeBackend:
 
 _HEADS = 64
 """Distinct message heads (system messages) whose hash state a fake keeps."""
+_WEIGHT = tuple(1.0 + b / 32.0 for b in range(256))
+"""A label's weight (its unnormalized log-probability) from one byte of the digest."""
+_EXP = tuple(math.exp(w) for w in _WEIGHT)
+"""``exp`` of each weight, computed once (the same floats as computing them per request)."""
 
 
 def _message_json(message: Message) -> str:
