@@ -187,10 +187,11 @@ def _conf(conf: Array, has: Array, probs: Array, keys: Array, column: Array) -> 
 
     ``column`` is the label's column in ``probs`` (one past the last: no label).
     """
-    rows, none = np.arange(len(conf)), np.zeros((len(conf), 1))
-    named = np.hstack([keys, none.astype(bool)])[rows, column]
-    return np.where(has & named, np.hstack([probs, none])[rows, column],
-                    np.where(has, np.nan, conf))
+    labeled = np.flatnonzero(column < keys.shape[1])
+    named, p = np.zeros(len(conf), dtype=bool), np.zeros(len(conf))
+    named[labeled] = keys[labeled, column[labeled]]
+    p[labeled] = probs[labeled, column[labeled]]
+    return np.where(has & named, p, np.where(has, np.nan, conf))
 
 
 def _positions(rows: LabelRows, item: Array, n: int) -> tuple[Array, Array, Array, Array]:
