@@ -116,3 +116,27 @@ def test_choose_slices_and_models() -> None:
         ["subset"], ("response_model",))
     assert choose(keys, [], AuditOptions(slices=["x", "x"], model_columns=["m"])) == (
         ["x"], ["m"])
+
+
+def test_errors_keep_their_order(tmp_path: Path, run: Any) -> None:
+    """The gold is read first (memory), yet the labels' errors still come before its own."""
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"id": "it000", "human_label": "A"}\n{"id": \n', encoding="utf-8")
+    with pytest.raises(ContentError, match="no labels of judge 'nobody'"):
+        audit(run, broken, options=AuditOptions(judge="nobody", replicates=0))
+    with pytest.raises(ContentError, match=r"broken\.jsonl"):
+        audit(run, broken, options=AuditOptions(replicates=0))
+    other = write(tmp_path / "other.jsonl", [{"id": "x1", "human_label": "A"}])
+    with pytest.raises(ContentError, match=r"no item id in common with the gold \(.*other"):
+        audit(run, other, options=AuditOptions(replicates=0))
+
+
+def test_per_order_agreements_only_for_pairwise(tmp_path: Path, run: Any) -> None:
+    rows = items(60)
+    gold = write(tmp_path / "gold.jsonl", [{"id": r["id"], "human_label": r["human_label"]}
+                                           for r in rows])
+    pairwise = audit(run, gold, options=AuditOptions(replicates=20))
+    by = pairwise.data["agreement_by_order"]
+    assert set(by) == {"AB", "BA", "mean"} and by["AB"]["n"] == by["BA"]["n"] == 60
+    forced = audit(run, gold, options=AuditOptions(replicates=20, scale="categorical"))
+    assert "agreement_by_order" not in forced.data
