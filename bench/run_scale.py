@@ -5,11 +5,12 @@ pairwise prompt), then runs, each in a fresh process so that its peak RSS is its
 
 1. ``run``: a fresh run (judgekit's whole path: read, check, render, key, judge with the
    fake, parse, store), judgments/s = 2 x items / wall seconds, and per CPU second of the
-   process (what one idle core would do: the fake judge, rendering and parsing are
-   CPU-bound Python sharing one interpreter);
+   whole process tree (the run and, from 50,000 items on 2+ cores, the second process
+   that reads, renders and keys: ``run/_worker``);
 2. ``resume``: the same command on the finished run (nothing left to do);
 
-and prints the peak RSS of each (``ru_maxrss``), labels.sqlite bytes per judgment, and the
+and prints the peak RSS of each (``ru_maxrss``, the run's plus its second process's: both
+are alive together), labels.sqlite bytes per judgment, and the
 machine's load average (progress and peak RSS so far go to ``DIR/progress-nN.log`` every
 30 s) (the fake judge is CPU-bound: other work on the machine lowers the
 figures). ``--src`` runs another checkout's ``src`` instead (e.g. a ``git worktree`` of an
