@@ -21,7 +21,12 @@ Measured in one run:
    items), and a JSONL file with probabilities as JSON objects (both orders; M / 2 items);
 4. with ``--run-items R`` (default 100,000; 0 skips it): a fake-judge run of R pairwise items
    (2R labels, as ``bench/run_scale.py`` runs it) and then ``judgekit audit`` of that run
-   directory against a gold file, each in a fresh process: the peak RSS of both, side by side.
+   directory against a gold file and against its suite's own gold column, each in a fresh
+   process (with ``--before``, by both checkouts, alternating): times, and the peak RSS of the
+   run and of its audits side by side.
+
+Wherever ``--before`` is given, each line also says whether both checkouts wrote the same
+``report.json`` (all but its ``seconds`` and ``created``).
 
 Usage: python bench/audit_scale.py [N] [B] [--cases M] [--no-scale] [--no-cases]
                                    [--before OTHER_CHECKOUT/src] [--item-replicates R]
@@ -152,6 +157,40 @@ def statistics(n: int, b: int, item_b: int) -> AuditData:
     return d
 
 
+Best = tuple[float, float, float, dict[str, object]]
+"""A side's best wall s, best CPU s, peak RSS MiB (the most of its runs) and its report."""
+
+
+def compare(target: Path, folder: Path, args: tuple[str, ...], before: Path | None,
+            rounds: int = 2) -> dict[str, Best]:
+    """``judgekit audit TARGET ARGS`` by this checkout and by ``before``, alternating."""
+    runs: dict[str, list[tuple[float, dict[str, object], float, float]]] = {}
+    for _ in range(rounds):
+        for side, src in (("before", before), ("after", None)):
+            if side == "before" and before is None:
+                continue
+            runs.setdefault(side, []).append(cli(target, folder / side, *args, src=src))
+    return {side: (min(r[0] for r in got), min(r[2] for r in got), max(r[3] for r in got),
+                   got[-1][1]) for side, got in runs.items()}
+
+
+def show(name: str, runs: dict[str, Best], before: Path | None) -> None:
+    """One line per side, the ratios, and whether both wrote the same report.json."""
+    wall, cpu, rss, report = runs["after"]
+    print(f"{name}: {wall:.2f} s ({cpu:.2f} s CPU), peak RSS {rss:.0f} MiB (statistics "
+          f"{report['seconds']:.2f} s of it)")
+    if "before" in runs:
+        bw, bc, br, brep = runs["before"]
+        print(f"  before ({before}): {bw:.2f} s ({bc:.2f} s CPU), peak RSS {br:.0f} MiB; "
+              f"before / after: {bw / wall:.2f}x wall, {bc / cpu:.2f}x CPU, {br / rss:.2f}x "
+              f"memory; same report.json (but its times): {timeless(brep) == timeless(report)}")
+
+
+def timeless(report: dict[str, object]) -> dict[str, object]:
+    """A report without the fields that tell when and how fast it was made."""
+    return {k: v for k, v in report.items() if k not in ("seconds", "created")}
+
+
 def fmt(ci: list[float] | None) -> str:
     return "none" if ci is None else f"[{ci[0]:.4f}, {ci[1]:.4f}]"
 
@@ -164,22 +203,8 @@ def scale(n: int, b: int, item_b: int, before: Path | None) -> None:
               f"{gold.name} {gold.stat().st_size / 2**20:.0f} MiB")
         del d
         args = ("--gold", str(gold), "--prob-col", "p", "--replicates", str(b))
-        runs: dict[str, list[tuple[float, float, float]]] = {"after": [], "before": []}
-        for _ in range(2):  # alternate, keep each side's better run
-            for side, src in (("before", before), ("after", None)):
-                if side == "before" and before is None:
-                    continue
-                wall, report, cpu, rss = cli(labels, Path(tmp) / side, *args, src=src)
-                runs[side].append((wall, cpu, rss))
-        after = min(runs["after"])
-        print(f"judgekit audit CLI, end to end from files (fresh process): {after[0]:.2f} s "
-              f"({after[1]:.2f} s CPU), peak RSS {after[2]:.0f} MiB (statistics "
-              f"{report['seconds']:.2f} s of it)")
-        if runs["before"]:
-            bef = min(runs["before"])
-            print(f"before ({before}): {bef[0]:.2f} s ({bef[1]:.2f} s CPU), peak RSS "
-                  f"{bef[2]:.0f} MiB; before / after: {bef[0] / after[0]:.1f}x wall, "
-                  f"{bef[1] / after[1]:.1f}x CPU, {bef[2] / after[2]:.1f}x memory")
+        runs = compare(labels, Path(tmp), args, before)
+        show("judgekit audit CLI, end to end from files (fresh process)", runs, before)
         _, out, _, _ = fresh([__file__, "--child", str(labels), str(gold),
                               str(Path(tmp) / "api"), str(b)])
         r = json.loads(out)
@@ -214,8 +239,12 @@ def cases(m: int, b: int) -> None:
                   "items matched")
 
 
-def run_then_audit(items: int, b: int) -> None:
-    """Part 4: a fake-judge run of ``items`` pairwise items, then its audit: peak RSS of each."""
+def run_then_audit(items: int, b: int, before: Path | None) -> None:
+    """Part 4: a fake-judge run of ``items`` pairwise items, then its audits: time and RSS.
+
+    The run directory is audited against a gold file (``--gold``) and against its suite's own
+    gold column, each by this checkout and (with ``before``) by the other one, alternating.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         rng = np.random.default_rng(2)
@@ -225,20 +254,24 @@ def run_then_audit(items: int, b: int) -> None:
             for i, g in enumerate(space[rng.choice(3, items, p=[0.45, 0.45, 0.10])]):
                 fh.write(json.dumps({"id": f"it{i:08d}", "prompt": f"What is {i} + {i}?",
                                      "response_a": f"It is {2 * i}.",
-                                     "response_b": f"It is {2 * i + 1}."}) + "\n")
+                                     "response_b": f"It is {2 * i + 1}.",
+                                     "domain": f"d{i % 3}", "human_label": str(g)}) + "\n")
                 gh.write(f'{{"id": "it{i:08d}", "human_label": "{g}"}}\n')
         suite = folder / "suite.yaml"
         suite.write_text("rubric: core/preference\nconstitution: core/hhh\n"
-                         "prompt: core/pairwise\nitems: items.jsonl\n", encoding="utf-8")
+                         "prompt: core/pairwise\nitems: items.jsonl\ngold: human_label\n",
+                         encoding="utf-8")
         run_wall, _, run_cpu, run_rss = fresh(["-c", RUN, str(suite), str(folder / "run")])
-        wall, report, cpu, rss = cli(folder / "run", folder / "audit", "--gold",
-                                     str(folder / "gold.jsonl"), "--replicates", str(b))
-        cov = report["coverage"]
-        assert isinstance(cov, dict)
         print(f"fake-judge run of {items:,} items ({2 * items:,} labels): {run_wall:.1f} s "
-              f"({run_cpu:.1f} s CPU), peak RSS {run_rss:.0f} MiB; its audit: {wall:.2f} s "
-              f"({cpu:.2f} s CPU), peak RSS {rss:.0f} MiB ({rss / run_rss:.1f}x the run's), "
-              f"{cov['matched']:,} items matched")
+              f"({run_cpu:.1f} s CPU), peak RSS {run_rss:.0f} MiB")
+        for name, sub, args in (("--gold FILE", "file", ("--gold", str(folder / "gold.jsonl"))),
+                                ("the suite's gold", "suite", ())):
+            runs = compare(folder / "run", folder / sub, (*args, "--replicates", str(b)), before)
+            show(f"judgekit audit RUN, {name}", runs, before)
+            cov = runs["after"][3]["coverage"]
+            assert isinstance(cov, dict)
+            print(f"  {cov['matched']:,} items matched; peak RSS {runs['after'][2] / run_rss:.1f}"
+                  "x the run's")
 
 
 def option(args: list[str], name: str) -> str | None:
@@ -268,7 +301,7 @@ def main() -> None:
     if "--no-cases" not in args:
         cases(m, b)
     if run_items:
-        run_then_audit(run_items, b)
+        run_then_audit(run_items, b, Path(before) if before else None)
 
 
 if __name__ == "__main__":
