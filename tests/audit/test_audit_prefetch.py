@@ -89,3 +89,23 @@ def test_cli_names_the_labels_error_first_when_the_gold_is_bad_too(tmp_path: Pat
     labels.write_text("id,verdict\nx,A\n", encoding="utf-8")
     res = jk("audit", str(labels), "--gold", str(g), "--out", str(tmp_path / "rep"))
     assert res.returncode == 1 and "duplicate item id 'x'" in res.stderr
+
+
+def test_item_labels_made_ahead_are_the_ones_asked_for_in_the_block(tmp_path: Path) -> None:
+    from judgekit.auditing._items import item_labels, made_ahead
+    from judgekit.auditing._labels import read_labels
+
+    labels = tmp_path / "l.csv"
+    labels.write_text("id,verdict\na,A\nb,B\nc,tie\n", encoding="utf-8")
+    rows = read_labels(labels)
+    with made_ahead(rows, None, {}) as made:
+        assert item_labels(rows, None, {}) is made
+        assert item_labels(rows, None, {"A": "a"}) is not made  # another label map
+        assert item_labels(read_labels(labels), None, {}) is not made  # other rows
+        again = item_labels(rows, None, {"A": "a"})
+        assert again.label.to_pylist() == ["a", "B", "tie"]
+    fresh = item_labels(rows, None, {})
+    assert fresh is not made and fresh.label.equals(made.label)
+    with pytest.raises(ContentError, match="no labels of judge 'x'"), \
+            made_ahead(rows, "x", {}):
+        pass

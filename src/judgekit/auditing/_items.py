@@ -10,7 +10,8 @@ in which the judge chose the first- or second-shown response.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +69,28 @@ class ItemLabels:
     run: Run | None = None
 
 
+_MADE: list[tuple[LabelRows, str | None, dict[str, str], ItemLabels]] = []
+"""Item labels made ahead (:func:`made_ahead`), by the judgments they were made of."""
+
+
+@contextmanager
+def made_ahead(rows: LabelRows, judge: str | None,
+               label_map: Mapping[str, str]) -> Iterator[ItemLabels]:
+    """Make the item labels now; :func:`item_labels` of these same rows returns them in the block.
+
+    ``judgekit audit`` of a labels file makes them while its gold file is read in another
+    thread (:func:`judgekit.auditing._gold.prefetch_gold`); the audit itself asks for the
+    gold first (for a run, that keeps the peak of memory lower), so the two would otherwise
+    take turns. Raises what :func:`item_labels` raises.
+    """
+    entry = (rows, judge, dict(label_map), item_labels(rows, judge, label_map))
+    _MADE.append(entry)
+    try:
+        yield entry[3]
+    finally:
+        _MADE[:] = [e for e in _MADE if e is not entry]
+
+
 def item_labels(rows: LabelRows, judge: str | None,
                 label_map: Mapping[str, str]) -> ItemLabels:
     """Combine judgments into item labels.
@@ -81,6 +104,9 @@ def item_labels(rows: LabelRows, judge: str | None,
         ContentError: Several judges and no choice, an unknown judge, no labels.
 
     """
+    for made_rows, made_judge, made_map, made in _MADE:
+        if made_rows is rows and made_judge == judge and made_map == dict(label_map):
+            return made
     names = sorted(pc.unique(rows.judge).to_pylist())
     if judge is None and len(names) > 1:
         raise ContentError(rows.path, f"labels of {len(names)} judges: {', '.join(names)}",

@@ -6,6 +6,7 @@ imports vLLM.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,6 +18,7 @@ from judgekit._errors import ContentError, JudgekitError
 
 if TYPE_CHECKING:  # imported when the command runs: the CLI starts fast
     from judgekit.auditing import AuditOptions, AuditReport, GoldColumns, LabelColumns
+    from judgekit.auditing._labels import LabelRows
 
 _out = Console()
 _err = Console(stderr=True)
@@ -91,8 +93,9 @@ def _audit_judges(sources: list[Path], gold: Path | None, columns: LabelColumns,
 
     judges = judges_of(sources, columns)
     if len(sources) == 1 and (options.judge is not None or len(judges) < 2):
-        return audit_rows(judges[0][1] if judges else read_labels(sources[0], columns), gold,
-                          gold_columns, options)
+        rows = judges[0][1] if judges else read_labels(sources[0], columns)
+        with _items_ahead(rows, gold, options):
+            return audit_rows(rows, gold, gold_columns, options)
     names = [name for name, _ in judges]
     if options.judge is not None and options.judge not in names:
         raise ContentError(None, f"--judge {options.judge!r} is none of the judges of "
@@ -105,6 +108,19 @@ def _audit_judges(sources: list[Path], gold: Path | None, columns: LabelColumns,
     report.data["notes"].append(f"the report's figures are judge {main}'s; the leaderboard "
                                 f"compares {len(names)} judges")
     return report
+
+
+def _items_ahead(rows: LabelRows, gold: Path | None,
+                 options: AuditOptions) -> AbstractContextManager[Any]:
+    """A labels file's item labels made while its gold file is read in the background.
+
+    Not for a run, whose audit reads its gold before it makes them (a lower peak of memory).
+    """
+    from judgekit.auditing._items import made_ahead
+
+    if gold is None or rows.kind == "run":
+        return nullcontext()
+    return made_ahead(rows, options.judge, options.label_map)
 
 
 def _cell(s: dict[str, Any] | None) -> str:
