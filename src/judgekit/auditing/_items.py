@@ -227,6 +227,9 @@ def _positions(rows: LabelRows, item: Array, n: int) -> tuple[Array, Array, Arra
     item's rows shown in order AB and in order BA.
     """
     shown = rows.order != ORDER_CODES["single"]
+    if not shown.any():  # no order shown: every count is 0
+        zero = np.zeros(n, dtype=np.int64)
+        return zero, zero.copy(), zero.copy(), zero.copy()
     chose = [shown & to_numpy(pc.fill_null(pc.equal(rows.presented, scalar(side)),
                                               scalar(False)), bool)
              for side in ("A", "B")]
