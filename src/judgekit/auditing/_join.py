@@ -174,6 +174,9 @@ def join(labels: ItemLabels, gold: GoldTable, *, extra: tuple[Table, Any] | None
     def matched(arr: Any, rows: Array) -> Any:
         return arr if same or arr is None else arr.take(arrow(rows))
 
+    def picked(arr: Array) -> Array:  # labels written in gold order: no copy
+        return arr if same else arr[lidx]
+
     g_lab, j_lab = matched(gold.label, gidx), matched(labels.label, lidx)
     ann = matched(gold.annotators, gidx)
     seen_ann = set() if ann is None else set(pc.unique(pc.list_flatten(ann)).to_pylist())
@@ -183,7 +186,7 @@ def join(labels: ItemLabels, gold: GoldTable, *, extra: tuple[Table, Any] | None
     g, j = codes(g_lab, space), codes(j_lab, space)
     sym = np.array(space, dtype=object)
     g_a, g_b = (sym == "A")[g].astype(np.int64), (sym == "B")[g].astype(np.int64)
-    n_ab, n_ba = labels.n_ab[lidx], labels.n_ba[lidx]
+    n_ab, n_ba = picked(labels.n_ab), picked(labels.n_ba)
     ids = matched(gold.ids, gidx)
     fields = Fields(gold.rows, gidx, *_extra(extra, ids))
     longer = np.full(n, -1, dtype=np.int64)
@@ -193,9 +196,9 @@ def join(labels: ItemLabels, gold: GoldTable, *, extra: tuple[Table, Any] | None
     return AuditData(
         ids=ItemIds(ids), scale=scale, space=space, gold=g, judge=j,
         annotators=_annotators(ann, space), probs=_probs(labels, lidx, space),
-        conf=labels.conf[lidx], first=labels.first[lidx], second=labels.second[lidx],
+        conf=picked(labels.conf), first=picked(labels.first), second=picked(labels.second),
         gold_first=n_ab * g_a + n_ba * g_b, gold_second=n_ab * g_b + n_ba * g_a,
-        consistent=labels.consistent[lidx], longer=longer,
+        consistent=picked(labels.consistent), longer=longer,
         own=_own(fields, scale, judge_family, model_columns),
         slices={c: fields.slice_masks(c) for c in slices
                 if fields.present(c, SLICE_PRESENCE_ROWS)},
