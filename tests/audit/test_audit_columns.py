@@ -60,6 +60,8 @@ def test_buffers_read_as_pyarrow_converts(part: slice) -> None:
         arr = pa.array(rng.integers(0, 100, 37), t)[part]
         got = columns.to_numpy(arr, float)
         assert got.dtype == np.float64 and got.tolist() == arr.to_pylist()
+    maybe = pa.array([None if v < 0.3 else v < 0.6 for v in rng.random(37)])[part]
+    assert columns.to_numpy(maybe, bool).tolist() == [bool(v) for v in maybe.to_pylist()]
     holes = pa.array([None if v < 0.3 else v for v in rng.random(37)])[part]
     assert columns.valid(holes).tolist() == [v is not None for v in holes.to_pylist()]
     chunked = pa.chunked_array([holes, holes])

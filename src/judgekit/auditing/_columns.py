@@ -135,11 +135,12 @@ def codes(arr: Any, space: list[str]) -> Array:
 
 
 def to_numpy(arr: Any, dtype: Any) -> Array:
-    """A pyarrow array without nulls (booleans, numbers) as a numpy array."""
+    """A pyarrow array of booleans (null: False) or numbers without nulls, as numpy."""
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    if pa.types.is_boolean(arr.type):
-        return _bits(arr.buffers()[1], arr.offset, len(arr)).astype(dtype, copy=False)
+    if pa.types.is_boolean(arr.type):  # a null reads as False
+        bits = _bits(arr.buffers()[1], arr.offset, len(arr))
+        return (bits & valid(arr) if arr.null_count else bits).astype(dtype, copy=False)
     kind = _NUMPY.get(arr.type.id)
     if kind is None or arr.null_count:
         return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=dtype)
