@@ -164,6 +164,47 @@ def test_pipeline_gathers_what_piled_up_while_recording_was_slow() -> None:
     assert one == [[i] for i in range(10)]
 
 
+def test_a_watch_that_may_stop_sees_every_batch_on_its_own(
+        make_suite: MakeSuite, pairwise: Rows, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import judgekit.run._store as store_module
+
+    commits: list[int] = []  # one entry per transaction opened
+    written: set[int] = set()  # the transactions that stored labels
+    real = store_module.Store.add
+
+    def slow_add(self: Any, completions: Any, labels: Any) -> None:
+        real(self, completions, labels)
+        written.add(len(commits))
+        time.sleep(0.01)  # a slow disk: judged batches pile up
+
+    class Watcher:
+        def __init__(self, may_stop: bool) -> None:
+            self.may_stop, self.sizes = may_stop, list[int]()
+
+        def start(self, store: Any, judges: Sequence[str]) -> None:
+            pass
+
+        def observe(self, judge: str, labels: Sequence[Any]) -> None:
+            self.sizes.append(len(labels))
+
+    monkeypatch.setattr(store_module.Store, "add", slow_add)
+    real_batch = store_module.Store.batch
+    monkeypatch.setattr(store_module.Store, "batch",
+                        lambda self: (commits.append(1), real_batch(self))[1])
+    path = make_suite(pairwise(100))
+    for may_stop in (True, False):
+        written.clear()
+        watch = Watcher(may_stop)
+        run_suite(load_suite(str(path)), [FakeBackend()], tmp_path / str(may_stop),
+                  batch_size=4, watch=watch)
+        assert watch.sizes == [4] * 50  # every batch observed, each on its own
+        if may_stop:
+            assert len(written) == 50  # one transaction per batch
+        else:
+            assert len(written) < 50  # batches that piled up shared a transaction
+
+
 def test_a_finished_run_is_not_asked_about_item_by_item(make_suite: MakeSuite, pairwise: Rows,
                                                         tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:

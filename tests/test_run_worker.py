@@ -3,6 +3,7 @@ path, resumes, errors that reach the caller, and prompts that pickle by name."""
 
 from __future__ import annotations
 
+import json
 import pickle
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,7 @@ from judgekit import load_suite, open_run, run_suite
 from judgekit._errors import TemplateError
 from judgekit.backends import FakeBackend
 from judgekit.content._prompts import _recompile
-from judgekit.run._worker import ENV, Job, prepared_elsewhere, use_process
+from judgekit.run._worker import ENV, Job, job_bytes, prepared_elsewhere, use_process
 
 Rows = Callable[..., list[dict[str, Any]]]
 MakeSuite = Callable[..., Path]
@@ -44,6 +45,21 @@ def test_a_second_process_prepares_the_same_batches(make_suite: MakeSuite, pairw
     assert (again.skipped, again.judged) == (600, 599)
 
 
+def test_hidden_gold_is_mixed_in_the_same_way_by_a_second_process(
+        make_suite: MakeSuite, pairwise: Rows, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    path = make_suite(pairwise(90), hidden_gold={"set": "quiz.jsonl", "rate": 0.2,
+                                                 "min_agreement": 0.01})
+    (path.parent / "quiz.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in pairwise(30, prefix="quiz")), encoding="utf-8")
+    for mode in ("0", "1"):
+        monkeypatch.setenv(ENV, mode)
+        summary = run_suite(load_suite(str(path)), [FakeBackend()], tmp_path / mode,
+                            batch_size=16)
+        assert (summary.items, summary.hidden) == (112, 22)
+    assert labels(tmp_path / "0") == labels(tmp_path / "1")
+
+
 def test_which_runs_use_a_second_process(make_suite: MakeSuite,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     suite = load_suite(str(make_suite()))
@@ -64,8 +80,12 @@ def test_an_error_in_the_second_process_reaches_the_run(make_suite: MakeSuite,
     (tmp_path / "not-a-store").mkdir()  # a folder where the store should be
     job = Job(items, None, suite.renderer, system, ["fake:0"],  # type: ignore[arg-type]
               tmp_path / "not-a-store", 8, False, False)
+    blob = job_bytes(job)
+    assert blob is not None
     with pytest.raises(Exception, match="unable to open database"):
-        list(prepared_elsewhere(job))
+        list(prepared_elsewhere(job, blob))
+    job.mixer = lambda chunks: chunks  # type: ignore[assignment]  # a lambda does not pickle
+    assert job_bytes(job) is None  # the run then prepares in a thread
 
 
 def test_a_prompt_pickles_by_name_and_refuses_changed_files(make_suite: MakeSuite) -> None:

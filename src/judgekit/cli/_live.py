@@ -29,6 +29,11 @@ class LiveStatus:
         self.errors = 0
         self._t0 = time.monotonic()
 
+    @property
+    def may_stop(self) -> bool:
+        """Whether it may stop the run (only through a hidden gold watch)."""
+        return self.hidden is not None
+
     def start(self, store: Store, judges: Sequence[str]) -> None:
         """Start the clock (and prime the hidden gold watch with what the store holds)."""
         self._t0 = time.monotonic()

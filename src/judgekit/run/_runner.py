@@ -42,13 +42,14 @@ from judgekit.run._snapshot import snapshot_items
 from judgekit.run._store import Store
 from judgekit.run._verdict import to_label
 from judgekit.run._watch import Watch
-from judgekit.run._worker import Job, prepared_elsewhere, use_process
+from judgekit.run._worker import Job, job_bytes, prepared_elsewhere, use_process
 
 Progress = Callable[[int, int], None]
 """Called with (done, total) after every batch."""
 _GATHER = 2048
 """Most requests whose labels one transaction stores when judged batches pile up (a slow
-fsync): several batches then share one commit (:class:`Pipeline` ``gather``)."""
+fsync): several batches then share one commit (:class:`Pipeline` ``gather``). Not with a
+watch that may stop the run: it sees each batch as soon as that batch is stored."""
 
 
 @dataclass
@@ -173,16 +174,19 @@ def run_suite(
             else:
                 step = _Step(suite)
                 keep, source = step.checker is not None, suite.items
+                job = (Job(source, mixer, renderer, system, summary.judges, reader.path,
+                           batch_size, trusted, keep)
+                       if isinstance(source, ItemSource) and use_process(source, n_items)
+                       else None)
+                blob = job_bytes(job) if job is not None else None
                 prepared = (
-                    prepared_elsewhere(Job(source, mixer, renderer, system, summary.judges,
-                                           reader.path, batch_size, trusted, keep))
-                    if isinstance(source, ItemSource) and use_process(source, n_items)
+                    prepared_elsewhere(job, blob) if job is not None and blob is not None
                     else batches(stream(), renderer, system, summary.judges, reader,
                                  batch_size=batch_size, trust_done=trusted, keep_items=keep))
                 record = _Recorder(judges, writer, step, summary, progress, watch)
                 try:
                     Pipeline(prepared, record.judge, record.write,
-                             gather=max(1, _GATHER // batch_size)).run()
+                             gather=1 if _may_stop(watch) else max(1, _GATHER // batch_size)).run()
                 finally:
                     prepared.close()  # a second process, if any, ends with it
         except JudgekitError as exc:  # a watch (or the backend) stopped it: say so, keep all
@@ -195,6 +199,11 @@ def run_suite(
                         summary={k: v for k, v in asdict(summary).items() if k != "out"})
         run.write_manifest(manifest)
     return summary
+
+
+def _may_stop(watch: Watch | None) -> bool:
+    """Whether ``watch`` may stop the run (one that never does says ``may_stop = False``)."""
+    return watch is not None and bool(getattr(watch, "may_stop", True))
 
 
 def chunked(items: Iterable[Item], size: int = CHUNK) -> Iterator[list[Item]]:

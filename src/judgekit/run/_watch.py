@@ -4,7 +4,9 @@ A :class:`Watch` is told, before the first batch, what the run's store already h
 (:meth:`Watch.start`), then sees every batch of labels right after the batch is durably
 stored (:meth:`Watch.observe`). Raising from either stops the run: the labels stored so far
 stay (nothing is lost), and the error reaches the caller. ``judgekit run`` passes
-:class:`judgekit.trust.HiddenGoldWatch` for a suite with ``hidden_gold:``.
+:class:`judgekit.trust.HiddenGoldWatch` for a suite with ``hidden_gold:``. A watch that never
+stops a run may say so with an attribute ``may_stop = False``: the run may then store several
+judged batches in one transaction (a watch that may stop sees every batch on its own).
 """
 
 from __future__ import annotations

@@ -43,9 +43,22 @@ ENV = "JUDGEKIT_PREPARE_PROCESS"
 def use_process(items: Sequence[Item], n_items: int) -> bool:
     """Whether to prepare in a second process: streamed items, many of them, 2+ cores."""
     setting = os.environ.get(ENV, "")
-    if setting == "0" or not isinstance(items, ItemSource):
+    if setting == "0" or not isinstance(items, ItemSource) or not sys.executable:
         return False
-    return setting == "1" or (n_items >= PROCESS_FROM and len(os.sched_getaffinity(0)) >= 2)
+    cores = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+             else os.cpu_count() or 1)
+    return setting == "1" or (n_items >= PROCESS_FROM and cores >= 2)
+
+
+def job_bytes(job: Job) -> bytes | None:
+    """``job`` pickled for the child, or None when a part of it does not pickle.
+
+    The run then prepares its batches in a thread, as for a small suite.
+    """
+    try:
+        return pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        return None
 
 
 @dataclass
@@ -76,8 +89,10 @@ class Job:
     keep_items: bool
 
 
-def prepared_elsewhere(job: Job) -> Generator[Batch, None, None]:
-    """:func:`batches` of ``job``, prepared by a child process; it ends when this does.
+def prepared_elsewhere(job: Job, blob: bytes) -> Generator[Batch, None, None]:
+    """:func:`batches` of ``job`` (``blob``: :func:`job_bytes`), prepared by a child process.
+
+    The child ends when this generator does (closed, or finished).
 
     The child is a fresh interpreter started with ``python -c`` (not ``multiprocessing``,
     which would import the caller's main script again in the child).
@@ -88,8 +103,11 @@ def prepared_elsewhere(job: Job) -> Generator[Batch, None, None]:
     assert child.stdin is not None and child.stdout is not None
     system = Message("system", job.system)
     try:
-        pickle.dump(job, child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        child.stdin.close()
+        try:
+            child.stdin.write(blob)
+            child.stdin.close()
+        except BrokenPipeError:
+            pass  # the child ended already: _get says how
         while (message := _get(child)) is not None:
             if isinstance(message, BaseException):
                 raise message
