@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import pickle
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ MakeSuite = Callable[..., Path]
 
 def labels(out: Path) -> list[dict[str, Any]]:
     with open_run(out).store() as store:
-        return [lab.to_dict() for lab in store.labels()]
+        return [asdict(lab) for lab in store.labels()]  # every field, extra included
 
 
 def test_a_second_process_prepares_the_same_batches(make_suite: MakeSuite, pairwise: Rows,
@@ -58,6 +59,23 @@ def test_hidden_gold_is_mixed_in_the_same_way_by_a_second_process(
                             batch_size=16)
         assert (summary.items, summary.hidden) == (112, 22)
     assert labels(tmp_path / "0") == labels(tmp_path / "1")
+
+
+def test_a_checker_reads_the_items_the_second_process_sent(
+        make_suite: MakeSuite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tests = ["assert add(1, 2) == 3", "assert add(0, 0) == 0"]
+    rows = [{"id": "passes", "prompt": "Write add(a, b).", "tests": tests,
+             "response": "def add(a, b):\n    return a + b"},
+            {"id": "fails", "prompt": "Write add(a, b).", "tests": tests,
+             "response": "def add(a, b):\n    return a * b"}]
+    path = make_suite(rows, rubric="code/quality", constitution="code/engineering",
+                      prompt="code/review", checker="code/exec")
+    for mode in ("0", "1"):
+        monkeypatch.setenv(ENV, mode)
+        run_suite(load_suite(str(path)), [FakeBackend()], tmp_path / mode)
+    assert labels(tmp_path / "0") == labels(tmp_path / "1")
+    passed = {lab["item_id"]: lab["extra"]["exec"]["passed"] for lab in labels(tmp_path / "1")}
+    assert passed == {"passes": 2, "fails": 1}
 
 
 def test_which_runs_use_a_second_process(make_suite: MakeSuite,

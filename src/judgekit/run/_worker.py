@@ -50,17 +50,6 @@ def use_process(items: Sequence[Item], n_items: int) -> bool:
     return setting == "1" or (n_items >= PROCESS_FROM and cores >= 2)
 
 
-def job_bytes(job: Job) -> bytes | None:
-    """``job`` pickled for the child, or None when a part of it does not pickle.
-
-    The run then prepares its batches in a thread, as for a small suite.
-    """
-    try:
-        return pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:
-        return None
-
-
 @dataclass
 class Job:
     """What the child needs to prepare a run's batches (pickled to it).
@@ -87,6 +76,17 @@ class Job:
     batch_size: int
     trust_done: bool
     keep_items: bool
+
+
+def job_bytes(job: Job) -> bytes | None:
+    """``job`` pickled for the child, or None when a part of it does not pickle.
+
+    The run then prepares its batches in a thread, as for a small suite.
+    """
+    try:
+        return pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        return None
 
 
 def prepared_elsewhere(job: Job, blob: bytes) -> Generator[Batch, None, None]:
