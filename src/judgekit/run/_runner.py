@@ -46,7 +46,7 @@ from judgekit.run._worker import Job, job_bytes, prepared_elsewhere, use_process
 
 Progress = Callable[[int, int], None]
 """Called with (done, total) after every batch."""
-_GATHER = 2048
+_GATHER = 1024
 """Most requests whose labels one transaction stores when judged batches pile up (a slow
 fsync): several batches then share one commit (:class:`Pipeline` ``gather``). Not with a
 watch that may stop the run: it sees each batch as soon as that batch is stored."""
