@@ -109,3 +109,42 @@ def test_item_labels_made_ahead_are_the_ones_asked_for_in_the_block(tmp_path: Pa
     with pytest.raises(ContentError, match="no labels of judge 'x'"), \
             made_ahead(rows, "x", {}):
         pass
+
+
+IMPORTS = """
+import sys
+from pathlib import Path
+from judgekit._errors import ContentError
+from judgekit.auditing._gold import PREFETCH, gold_from_file, prefetch_gold
+path = Path(sys.argv[1])
+prefetch_gold(path)
+PREFETCH._job.thread.join()
+print("content imported by the thread:", "judgekit.content" in sys.modules)
+try:
+    gold_from_file(path)
+except ContentError as exc:
+    print("error:", exc)
+"""
+
+
+@pytest.mark.parametrize("name", ["missing.jsonl", "gold.txt", "latin1.jsonl"])
+def test_the_thread_imports_nothing_and_hands_fallback_reads_to_the_caller(
+        tmp_path: Path, name: str) -> None:
+    """A gold file only ``read_rows`` words an error for (missing, another format, bad UTF-8)
+    is read in the caller's thread: the thread never imports ``judgekit.content`` (two threads
+    importing at once can deadlock), and the caller still gets the direct read's error."""
+    import subprocess
+    import sys
+
+    path = tmp_path / name
+    if name == "gold.txt":
+        path.write_text("id,human_label\n", encoding="utf-8")
+    elif name == "latin1.jsonl":
+        path.write_bytes('{"id": "a", "human_label": "caf\u00e9"}\n'.encode("latin-1"))
+    proc = subprocess.run([sys.executable, "-c", IMPORTS, str(path)], capture_output=True,
+                          text=True, check=False, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "content imported by the thread: False" in proc.stdout
+    with pytest.raises(ContentError) as direct:
+        gold_from_file(path)
+    assert f"error: {direct.value}" in proc.stdout

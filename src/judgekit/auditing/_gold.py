@@ -34,7 +34,7 @@ from judgekit.auditing._columns import (
 )
 from judgekit.auditing._options import GoldColumns
 from judgekit.auditing._prefetch import Prefetch
-from judgekit.auditing._read import read_table
+from judgekit.auditing._read import preload, read_table
 from judgekit.auditing._table import BadValue, Table, raise_first, rows_table
 
 if TYPE_CHECKING:
@@ -87,6 +87,7 @@ def prefetch_gold(path: Path, columns: GoldColumns | None = None) -> None:
     come first. Reading the gold (1.3 CPU s at 10^6 rows, mostly pyarrow and numpy, which
     let the other thread run) and the labels at once shortens an audit on two cores.
     """
+    preload(path)  # pyarrow's readers: imported here, never in the thread
     PREFETCH.start(path, columns or GoldColumns())
 
 

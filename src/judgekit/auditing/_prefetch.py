@@ -5,6 +5,11 @@ work, which releases the GIL, so on two cores reading the gold in a second threa
 labels are read takes the gold's time off the wall clock. The thread reads with pyarrow's own
 threads off (:mod:`._read`), is not a daemon (the interpreter waits for it before it exits),
 and a result is used only for the same file, unchanged since, read with the same options.
+
+The thread imports nothing: two threads importing modules that import each other can
+deadlock (Python then raises in one of them, and the other sees a half-imported package). A
+read that would import a module in the thread (say, to word an error about a file pyarrow
+cannot read) raises :class:`InCaller` instead, and the caller reads the file itself.
 """
 
 from __future__ import annotations
@@ -16,6 +21,16 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+_HERE = threading.local()
+
+
+class InCaller(Exception):
+    """Raised by a background read that must be done in the caller's thread instead."""
+
+
+def in_background() -> bool:
+    """Whether this code runs in a :class:`Prefetch` thread (where nothing may be imported)."""
+    return bool(getattr(_HERE, "active", False))
 
 
 class Prefetch(Generic[T]):
@@ -50,6 +65,8 @@ class Prefetch(Generic[T]):
         job.thread.join()
         if job.key != _key(path, options) or job.stamp != _stamp(path):
             return self.read(path, options)
+        if isinstance(job.error, InCaller):
+            return self.read(path, options)
         if job.error is not None:
             raise job.error
         assert job.value is not None
@@ -70,6 +87,7 @@ class _Job(Generic[T]):
         self.error: BaseException | None = None
 
         def run() -> None:
+            _HERE.active = True
             try:
                 self.value = read(path, options)
             except BaseException as exc:  # re-raised by the caller that takes it

@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from judgekit._errors import ContentError
+from judgekit.auditing._prefetch import InCaller, in_background
 from judgekit.auditing._table import Origin, Table, line_spans, rows_table
 
 _JSON_BLOCK = 1 << 24
@@ -43,6 +44,7 @@ def read_table(path: Path) -> Table:
     """
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".jsonl", ".parquet") or not path.exists():
+        _no_import_here()
         from judgekit.content._files import read_rows  # here: judgekit.content takes 0.2 s
 
         next(read_rows(path))  # words the error: unsupported format, file not found
@@ -73,6 +75,7 @@ def read_table(path: Path) -> Table:
 
 def _by_read_rows(path: Path) -> Table:
     """The file read by ``read_rows``: its rows up to the first error it raises."""
+    _no_import_here()
     from judgekit.content._files import read_rows
 
     rows: list[dict[str, Any]] = []
@@ -88,6 +91,23 @@ def _by_read_rows(path: Path) -> Table:
         pending = ContentError(path, f"not valid CSV: {exc}", where=f"line {len(lines) + 2}",
                                fix="quote cells that hold commas, quotes or line breaks")
     return rows_table(rows, lines, path, pending)
+
+
+def _no_import_here() -> None:
+    """Refuse to go on in a prefetch thread (what follows imports; see :mod:`._prefetch`)."""
+    if in_background():
+        raise InCaller
+
+
+def preload(path: Path) -> None:
+    """Import what :func:`read_table` imports to read ``path``, before a thread reads it."""
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        import pyarrow.parquet
+    elif suffix == ".csv":
+        import pyarrow.csv
+    elif suffix == ".jsonl":
+        import pyarrow.json  # noqa: F401
 
 
 def _csv(path: Path, data: bytes) -> Table | None:
