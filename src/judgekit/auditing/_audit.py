@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from judgekit._errors import ContentError, JudgekitError
 from judgekit._types import Label
@@ -201,7 +201,7 @@ def join_gold(lab: ItemLabels, once: GoldOnce, opts: AuditOptions,
     got = once.get(lab, opts)
     release()
     gs = got.table
-    data = join(lab, gs, extra=cast(Any, got.extra), slices=() if brief else got.slices,
+    data = join(lab, gs, extra=got.extra, slices=() if brief else got.slices,
                 scale=opts.scale, judge_family=opts.judge_family,
                 model_columns=() if brief else got.models)
     release()

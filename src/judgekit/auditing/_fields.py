@@ -35,7 +35,7 @@ class Fields:
 
     """
 
-    def __init__(self, gold: Table, rows: Array, extra: Any = None,
+    def __init__(self, gold: Table, rows: Array, extra: SuiteFields | None = None,
                  extra_rows: Array | None = None) -> None:
         self.gold, self.rows = gold, rows
         self.extra: SuiteFields | None = extra

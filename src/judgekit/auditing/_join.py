@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 if TYPE_CHECKING:
     from judgekit.auditing._gold import GoldTable
     from judgekit.auditing._items import ItemLabels
-    from judgekit.auditing._table import Table
+    from judgekit.auditing._suite_items import SuiteFields
 
 Array = NDArray[Any]
 
@@ -142,7 +142,7 @@ def detect_scale(gold: set[str], judge: set[str], others: set[str]) -> tuple[str
     return scale, sorted(every)
 
 
-def join(labels: ItemLabels, gold: GoldTable, *, extra: tuple[Table, Any] | None = None,
+def join(labels: ItemLabels, gold: GoldTable, *, extra: tuple[SuiteFields, Any] | None = None,
          slices: Sequence[str] = (), scale: str | None = None,
          judge_family: str | None = None, model_columns: Sequence[str] = ()) -> AuditData:
     """Match labels to gold by id (in gold order) and encode everything as arrays.
@@ -206,7 +206,8 @@ def join(labels: ItemLabels, gold: GoldTable, *, extra: tuple[Table, Any] | None
     )
 
 
-def _extra(extra: tuple[Table, Any] | None, ids: Any) -> tuple[Table | None, Array | None]:
+def _extra(extra: tuple[SuiteFields, Any] | None,
+           ids: Any) -> tuple[SuiteFields | None, Array | None]:
     """The suite's items and each matched item's row among them (-1: none)."""
     if extra is None:
         return None, None
