@@ -37,31 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
-PEAK = """
-import atexit, runpy, sys
-out = sys.argv.pop(1)
-def peak():  # VmHWM starts afresh at exec (ru_maxrss would count the parent's fork)
-    with open("/proc/self/status") as fh:
-        kb = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM"))
-    with open(out, "w") as fh:
-        fh.write(str(kb))
-atexit.register(peak)
-kind, what, *rest = sys.argv[1:]  # -m MODULE ARGS, or -c CODE ARGS
-sys.argv = [what if kind == "-m" else "-c", *rest]
-if kind == "-m":
-    runpy.run_module(what, run_name="__main__", alter_sys=True)
-else:
-    exec(compile(what, "<child>", "exec"), {"__name__": "__main__"})
-"""
-"""A fresh process's own peak RSS, from its VmHWM as it exits."""
-
-RUN = """
-import sys
-from judgekit import load_suite, run_suite
-from judgekit.backends import FakeBackend
-run_suite(load_suite(sys.argv[1]), [FakeBackend()], sys.argv[2])
-"""
-"""A fake-judge run of a suite into a run directory (as ``bench/run_scale.py`` runs it)."""
+from audit_scale import PEAK, RUN
 
 LABELS = ("A", "B", "tie")
 CATEGORIES = ("math", "code", "chat")

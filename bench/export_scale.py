@@ -25,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from run_scale import write_items
+from run_scale import write_suite
 
 MAKE = """
 import sys
@@ -83,10 +83,7 @@ def main() -> None:
         folder = work / f"n{n}"
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir()
-        write_items(folder / "items.jsonl", n)
-        suite = folder / "scale.yaml"
-        suite.write_text("rubric: core/preference\nconstitution: core/hhh\n"
-                         "prompt: core/pairwise\nitems: items.jsonl\n", encoding="utf-8")
+        suite = write_suite(folder, n)
         run = folder / "run"
         subprocess.run([sys.executable, "-c", MAKE, str(suite), str(run)], check=True)
         if args.snapshot:

@@ -68,6 +68,15 @@ def write_items(path: Path, n: int) -> None:
                                  "response_b": f"It is {2 * i + 1}."}) + "\n")
 
 
+def write_suite(folder: Path, n: int) -> Path:
+    """A pairwise suite of ``n`` items (:func:`write_items`) in ``folder``; its YAML's path."""
+    write_items(folder / "items.jsonl", n)
+    suite = folder / "scale.yaml"
+    suite.write_text("rubric: core/preference\nconstitution: core/hhh\n"
+                     "prompt: core/pairwise\nitems: items.jsonl\n", encoding="utf-8")
+    return suite
+
+
 def child(suite: Path, out: Path, batch: int, src: Path | None) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(src)} if src else None
     proc = subprocess.run([sys.executable, "-c", CHILD, str(suite), str(out), str(batch),
@@ -104,10 +113,7 @@ def main() -> None:
         folder = work / f"n{n}"
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir()
-        write_items(folder / "items.jsonl", n)
-        suite = folder / "scale.yaml"
-        suite.write_text("rubric: core/preference\nconstitution: core/hhh\n"
-                         "prompt: core/pairwise\nitems: items.jsonl\n", encoding="utf-8")
+        suite = write_suite(folder, n)
         out = folder / "run"
         first = child(suite, out, args.batch_size, args.src)
         again = child(suite, out, args.batch_size, args.src)
