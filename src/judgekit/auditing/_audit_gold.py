@@ -177,9 +177,7 @@ def suite_labels(suite: LoadedSuite) -> tuple[Any, Any]:
 
 def gold_rule(suite: LoadedSuite) -> Callable[[Item], tuple[str | None, list[str] | None]]:
     """An item's gold label and annotators' labels, as the suite's ``gold`` mapping has them."""
-    from judgekit.content._suite import _Gold
-
-    return _Gold(suite.spec, suite.rubric, suite.path).item
+    return suite.gold_and_votes
 
 
 def _wanted(slices: list[str], models: Sequence[str]) -> Wanted:

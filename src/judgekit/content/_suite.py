@@ -51,9 +51,9 @@ class LoadedSuite:
         annotators: Individual annotators' labels per item id, where given.
         sources: Every file the suite depends on -> sha256 (for the run manifest).
         hidden: Its hidden gold, loaded (``hidden_gold:``), or None.
-        item_gold: One item's gold label read from the item itself (what :attr:`gold`
-            holds for it), so a pass over the items needs no mapping of all of them; None: look
-            it up in :attr:`gold`.
+        item_gold: One item's gold label and annotators' labels read from the item itself
+            (what :attr:`gold` and :attr:`annotators` hold for it), so a pass over the items
+            needs no mapping of all of them; None: look them up in those mappings.
 
     """
 
@@ -69,13 +69,17 @@ class LoadedSuite:
     annotators: Mapping[str, list[str]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     hidden: HiddenSet | None = None
-    item_gold: Callable[[Item], str | None] | None = None
+    item_gold: Callable[[Item], tuple[str | None, list[str] | None]] | None = None
 
     def gold_label(self, item: Item) -> str | None:
         """The gold label of one of :attr:`items` (as :attr:`gold` holds it), or None."""
+        return self.gold_and_votes(item)[0]
+
+    def gold_and_votes(self, item: Item) -> tuple[str | None, list[str] | None]:
+        """One item's gold label and its annotators' labels (None where it has none)."""
         if self.item_gold is not None:
             return self.item_gold(item)
-        return self.gold.get(item.id)
+        return self.gold.get(item.id), self.annotators.get(item.id)
 
 
 def find_suite(ref: str) -> tuple[Domain, Path]:
@@ -179,7 +183,7 @@ def load_suite(ref: str, *, gold_root: Path | None = None, mode: Mode | None = N
         else str(path),
         path=resolved, spec=spec, domain=domain, rubric=rubric, constitution=constitution,
         renderer=renderer, items=items, gold=gold, annotators=annotators, sources=sources,
-        hidden=hidden, item_gold=lambda it: gold_of.item(it)[0],
+        hidden=hidden, item_gold=gold_of.item,
     )
 
 

@@ -26,9 +26,8 @@ from itertools import islice
 from pathlib import Path
 
 from judgekit._errors import JudgekitError, RunError
-from judgekit._types import Completion, Item, Label, Request
+from judgekit._types import Item, Label
 from judgekit.backends._contract import Backend
-from judgekit.content._checkers import Checker, checker_fields, resolve_checker
 from judgekit.content._hidden import Mixer
 from judgekit.content._items import CHUNK, ItemSource
 from judgekit.content._suite import LoadedSuite
@@ -40,7 +39,7 @@ from judgekit.run._prepare import Batch, batches, check_renders, orders_of
 from judgekit.run._rundir import Run
 from judgekit.run._snapshot import snapshot_items
 from judgekit.run._store import Store
-from judgekit.run._verdict import to_label
+from judgekit.run._verdict import LabelStep
 from judgekit.run._watch import Watch
 from judgekit.run._worker import Job, job_bytes, prepared_elsewhere, use_process
 
@@ -172,7 +171,7 @@ def run_suite(
                 if progress:
                     progress(summary.requests, summary.requests)
             else:
-                step = _Step(suite)
+                step = LabelStep(suite)
                 keep, source = step.checker is not None, suite.items
                 job = (Job(source, mixer, renderer, system, summary.judges, reader.path,
                            batch_size, trusted, keep)
@@ -216,27 +215,10 @@ def chunked(items: Iterable[Item], size: int = CHUNK) -> Iterator[list[Item]]:
         yield chunk
 
 
-class _Step:
-    """What turning a completion into a label needs from the suite, computed once."""
-
-    def __init__(self, suite: LoadedSuite) -> None:
-        self.values = suite.rubric.label_values() if suite.rubric.kind == "pointwise" else None
-        self.checker: Checker | None = (
-            resolve_checker(suite.spec.checker, suite.domain.name, origin=suite.path)
-            if suite.spec.checker else None)
-        self.fields = suite.renderer.fields
-
-    def label(self, completion: Completion, request: Request, judge: str, key: str,
-              item: Item | None) -> Label:
-        fields = checker_fields(item, self.fields) if item is not None else None
-        return to_label(completion, request, judge, key, values=self.values,
-                        checker=self.checker, fields=fields)
-
-
 class _Recorder:
     """The judge and record stages of a run: ask the backend; parse and store durably."""
 
-    def __init__(self, judges: list[Backend], store: Store, step: _Step, summary: RunSummary,
+    def __init__(self, judges: list[Backend], store: Store, step: LabelStep, summary: RunSummary,
                  progress: Progress | None, watch: Watch | None = None) -> None:
         self.judges, self.store, self.step, self.summary = judges, store, step, summary
         self.progress, self.watch = progress, watch

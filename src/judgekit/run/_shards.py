@@ -132,7 +132,7 @@ class Judge:
         from judgekit.backends._contract import make_backend
         from judgekit.content._suite import load_suite
         from judgekit.run._manifest import fingerprint
-        from judgekit.run._runner import _Step
+        from judgekit.run._verdict import LabelStep
 
         for name, value in plan["env"].items():
             os.environ.setdefault(name, value)
@@ -144,7 +144,7 @@ class Judge:
                            "than on the driver (other items, templates, judgekit, Jinja2 or "
                            "Python): the cache keys would differ; install the same versions "
                            "and put the items on shared storage at the same path")
-        self.step = _Step(self.suite)
+        self.step = LabelStep(self.suite)
         self.plan = plan
         self.backend = make_backend(plan["spec"], **plan["options"])
         self.run_path = Path(plan["out"])

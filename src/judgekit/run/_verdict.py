@@ -1,4 +1,6 @@
-"""Turn one completion into a stored label: parse, orient, check. One function: :func:`to_label`.
+"""Turn one completion into a stored label: parse, orient, check (:func:`to_label`).
+
+:class:`LabelStep` does it for a suite's completions.
 
 Parsing never coerces a default: logprobs of the label tokens first.
 
@@ -18,10 +20,13 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from judgekit._types import Completion, Label, Request, Sampling, Verdict
-from judgekit.content._checkers import Checker, checked
+from judgekit._types import Completion, Item, Label, Request, Sampling, Verdict
+from judgekit.content._checkers import Checker, checked, checker_fields, resolve_checker
+
+if TYPE_CHECKING:
+    from judgekit.content._suite import LoadedSuite
 
 _SPACE_MARKERS = ("\u0120", "\u2581", "\u010a")  # byte-level BPE "Ġ", SentencePiece "▁", "Ċ"
 
@@ -198,3 +203,24 @@ def to_label(completion: Completion, request: Request, judge: str, key: str, *,
     if checker is not None:
         label = checked(label, checker, fields or {})
     return label
+
+
+class LabelStep:
+    """Turns a suite's completions into labels (:func:`to_label`).
+
+    What that needs from the suite (its pointwise label values, its checker, its field names)
+    is computed once.
+    """
+
+    def __init__(self, suite: LoadedSuite) -> None:
+        self.values = suite.rubric.label_values() if suite.rubric.kind == "pointwise" else None
+        self.checker: Checker | None = (
+            resolve_checker(suite.spec.checker, suite.domain.name, origin=suite.path)
+            if suite.spec.checker else None)
+        self.fields = suite.renderer.fields
+
+    def label(self, completion: Completion, request: Request, judge: str, key: str,
+              item: Item | None) -> Label:
+        fields = checker_fields(item, self.fields) if item is not None else None
+        return to_label(completion, request, judge, key, values=self.values,
+                        checker=self.checker, fields=fields)
