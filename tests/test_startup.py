@@ -55,15 +55,15 @@ def test_a_command_that_runs_loads_its_stage(tmp_path: Path) -> None:
     assert "judgekit.content" in names
 
 
-def test_import_judgekit_loads_errors_and_types_only(tmp_path: Path) -> None:
+def test_import_judgekit_loads_errors_types_and_the_lazy_loader_only(tmp_path: Path) -> None:
     script = ("import sys, judgekit; print(sorted(m for m in sys.modules "
               "if m.startswith('judgekit.') or m.split('.')[0] in "
               f"{sorted(HEAVY)!r}))")
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=60, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["['judgekit._errors',", "'judgekit._types',",
-                                   "'judgekit._version']"]
+    assert proc.stdout.split() == ["['judgekit._errors',", "'judgekit._lazy',",
+                                   "'judgekit._types',", "'judgekit._version']"]
 
 
 def test_lazy_names_resolve_once_and_unknown_ones_fail() -> None:

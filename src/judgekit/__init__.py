@@ -14,8 +14,7 @@ subpackage on first use (PEP 562), so ``import judgekit`` and the command line s
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from judgekit._errors import (
     BackendError,
@@ -28,6 +27,7 @@ from judgekit._errors import (
     RunError,
     TemplateError,
 )
+from judgekit._lazy import lazy_names
 from judgekit._types import Completion, Item, Label, Request
 from judgekit._version import __version__
 
@@ -52,23 +52,7 @@ _LAZY = {
                          "get_domain", "load_suite"),
     "judgekit.run": ("Run", "RunSummary", "export", "open_run", "reparse", "run_suite"),
 }
-_OWNER = {name: module for module, names in _LAZY.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    """Load a lazy name from its subpackage on first use, then keep it here."""
-    module = _OWNER.get(name)
-    if module is None:
-        raise AttributeError(f"module 'judgekit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The loaded names and the lazy ones."""
-    return sorted({*globals(), *_OWNER})
-
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
 __all__ = [
     "AuditReport",

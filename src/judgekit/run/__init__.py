@@ -12,8 +12,9 @@ Each name loads its module on first use (PEP 562): a reader of one module (an au
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from judgekit._lazy import lazy_names
 
 if TYPE_CHECKING:
     from judgekit._types import Verdict
@@ -39,23 +40,7 @@ _LAZY = {
     "judgekit.run._store": ("Store",),
     "judgekit.run._verdict": ("parse", "to_label"),
 }
-_OWNER = {name: module for module, names in _LAZY.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    """Load a name from its module on first use, then keep it here."""
-    module = _OWNER.get(name)
-    if module is None:
-        raise AttributeError(f"module 'judgekit.run' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The loaded names and the lazy ones."""
-    return sorted({*globals(), *_OWNER})
-
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
 __all__ = [
     "ExportOptions",
