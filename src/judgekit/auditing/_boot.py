@@ -117,6 +117,33 @@ def patterns(features: Array) -> Patterns:
     return Patterns(lo + (uniq[:, None] // mult) % span, counts.astype(np.int64))
 
 
+def merge(a: Patterns | None, b: Patterns | None) -> Patterns | None:
+    """The patterns of two sets of items together: rows and order as :func:`patterns` of both.
+
+    :func:`patterns` orders its rows by a key that depends only on the set of distinct rows
+    (mixed radix, the last column most significant; or numpy's lexicographic order when the
+    key space is too big), so re-grouping the union of two tables' rows with their counts
+    gives exactly the table of all their items, whatever chunks they arrived in.
+    """
+    if a is None or b is None:
+        return b if a is None else a
+    rows = np.concatenate([a.rows, b.rows]).astype(np.int64)
+    counts = np.concatenate([a.counts, b.counts])
+    if len(rows) == 0:
+        return Patterns(rows, counts.astype(np.int64))
+    keyed = _keys(rows)
+    if keyed is None:
+        uniq, inverse = np.unique(rows, axis=0, return_inverse=True)
+    else:
+        keys, mult, lo, span, _ = keyed
+        flat, inverse = np.unique(keys, return_inverse=True)
+        uniq = lo + (flat[:, None] // mult) % span
+    total = np.zeros(len(uniq), dtype=np.int64)
+    np.add.at(total, inverse.ravel(), counts)
+    keep = total > 0
+    return Patterns(uniq[keep], total[keep])
+
+
 def groups(features: Array) -> tuple[Array, Array]:
     """Each row's index among the distinct rows of ``(n, F)`` integer features, and those rows.
 

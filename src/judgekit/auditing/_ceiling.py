@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from judgekit.auditing import _formulas as F
-from judgekit.auditing._boot import Bootstrap, Patterns, groups, patterns
+from judgekit.auditing._boot import Bootstrap, Patterns, groups, merge, patterns
 from judgekit.auditing._join import AuditData
 from judgekit.auditing._stats import cell_table, stat
 
@@ -135,12 +135,57 @@ def _loo(u: Patterns, k: int, boot: Bootstrap, salt: int) -> dict[str, Any]:
             "loo_pairs": int(tot[0])}
 
 
+SLOTS = 5
+"""Most annotator positions per item whose pairs get a Cohen's kappa."""
+SLOT_PAIRS = tuple(itertools.combinations(range(SLOTS), 2))
+
+
+class Humans:
+    """What the ceiling reads, summed over chunks of joined items.
+
+    Attributes:
+        units: Every item's row ``(votes per category..., judge code)``, grouped; None
+            before a chunk with two or more annotators on an item.
+        width: The most annotators on one item (0: none seen).
+        slots: Per pair of annotator positions (:data:`SLOT_PAIRS`), the ``(K+1)^2`` table
+            of their labels (code + 1; 0: no label) over items with two or more annotators.
+
+    """
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.units: Patterns | None = None
+        self.width = 0
+        self.slots = np.zeros((len(SLOT_PAIRS), (k + 1) ** 2), dtype=np.int64)
+
+    def add(self, d: AuditData, grouped: ItemUnits | None) -> None:
+        """Add a chunk of joined items (``grouped``: its :func:`item_units`)."""
+        if d.annotators is None or grouped is None:
+            return
+        self.units = merge(self.units, grouped.of(None))
+        width = d.annotators.shape[1]
+        self.width = max(self.width, width)
+        if width > SLOTS:
+            return
+        ann = d.annotators[(d.annotators >= 0).sum(axis=1) >= 2]
+        padded = np.full((len(ann), SLOTS), -1, dtype=np.int64)
+        padded[:, :width] = ann
+        for p, (a, b) in enumerate(SLOT_PAIRS):
+            self.slots[p] += cell_table(padded[:, a] + 1, padded[:, b] + 1, self.k + 1)
+
+
 def ceiling(d: AuditData, boot: Bootstrap, grouped: ItemUnits | None = None) -> dict[str, Any]:
     """The ceiling section of the report (``grouped``: :func:`item_units` of ``d``, if known)."""
-    if d.annotators is None:
+    humans = Humans(d.k)
+    humans.add(d, grouped if grouped is not None else item_units(d))
+    return ceiling_from(humans, d.scale, boot)
+
+
+def ceiling_from(humans: Humans, scale: str, boot: Bootstrap) -> dict[str, Any]:
+    """:func:`ceiling` of items summed in ``humans``."""
+    if humans.width < 2 or humans.units is None:
         return {"available": False, "reason": "the gold has no individual annotators' labels"}
-    k = d.k
-    every = grouped.of(None) if grouped is not None else units(d.annotators, d.judge, k)
+    k, every = humans.k, humans.units
     per_row = every.rows[:, :k].sum(axis=1)
     multi = per_row >= 2
     if not multi.any():
@@ -155,12 +200,16 @@ def ceiling(d: AuditData, boot: Bootstrap, grouped: ItemUnits | None = None) -> 
     }
     out.update(_loo(u, k, boot, salt=11))
     out["fleiss_kappa"] = _fleiss(u, per_row, k, boot)
-    out["krippendorff_alpha_humans"] = _alpha_humans(u, d)
+    out["krippendorff_alpha_humans"] = _alpha_humans(u, scale, k)
     out["pairwise_agreement"] = _pairwise_agreement(u, per_row, k, boot)
-    if len(np.unique(per_row)) == 1 and d.annotators.shape[1] <= 5:
-        ann = d.annotators[(d.annotators >= 0).sum(axis=1) >= 2]
-        out["pairwise_cohen_kappa"] = _slot_kappas(ann, k)
+    if len(np.unique(per_row)) == 1 and humans.width <= SLOTS:
+        out["pairwise_cohen_kappa"] = _slot_kappas(humans.slots, humans.width, k)
     return out
+
+
+def loo_from(units: Patterns | None, k: int, boot: Bootstrap, salt: int) -> dict[str, Any]:
+    """:func:`loo_stats` of items grouped by their units row (None: no annotators)."""
+    return {} if units is None else _loo(units, k, boot, salt)
 
 
 def _fleiss(u: Patterns, per_row: Array, k: int, boot: Bootstrap) -> dict[str, Any]:
@@ -180,9 +229,9 @@ def _fleiss(u: Patterns, per_row: Array, k: int, boot: Bootstrap) -> dict[str, A
     return res
 
 
-def _alpha_humans(u: Patterns, d: AuditData) -> dict[str, Any]:
-    level = "ordinal" if d.scale == "ordinal" else "nominal"
-    o = F.coincidences(u.rows[:, :d.k], u.counts)
+def _alpha_humans(u: Patterns, scale: str, k: int) -> dict[str, Any]:
+    level = "ordinal" if scale == "ordinal" else "nominal"
+    o = F.coincidences(u.rows[:, :k], u.counts)
     value = float(F.alpha_from_coincidences(o, level))
     return stat(value, None, u.n, f"krippendorff.alpha(level_of_measurement='{level}'), "
                 "all annotators; no CI")
@@ -200,11 +249,13 @@ def _pairwise_agreement(u: Patterns, per_row: Array, k: int, boot: Bootstrap) ->
     return stat(tot[1] / tot[0], r, pat.n, "mean over (item, annotator pair) of equal labels")
 
 
-def _slot_kappas(ann: Array, k: int) -> list[dict[str, Any]]:
+def _slot_kappas(slots: Array, width: int, k: int) -> list[dict[str, Any]]:
     """Cohen's kappa and raw agreement of each pair of annotator positions (-1 a category)."""
     out = []
-    for a, b in itertools.combinations(range(ann.shape[1]), 2):
-        t = F.tables(cell_table(ann[:, a] + 1, ann[:, b] + 1, k + 1), k + 1)
+    for p, (a, b) in enumerate(SLOT_PAIRS):
+        if b >= width:
+            continue
+        t = F.tables(slots[p], k + 1)
         out.append({"annotators": [a + 1, b + 1], "cohen_kappa": float(F.kappa(t)),
                     "agreement": float(F.agreement(t))})
     return out

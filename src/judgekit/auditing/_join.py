@@ -118,9 +118,14 @@ class AuditData:
 
     def values(self) -> Array:
         """Numeric value of each category (ordinal scales), else its index."""
-        if self.scale == "ordinal":
-            return np.array([float(s) for s in self.space])
-        return np.arange(self.k, dtype=float)
+        return scale_values(self.scale, self.space)
+
+
+def scale_values(scale: str, space: Sequence[str]) -> Array:
+    """Numeric value of each category of ``space`` (ordinal scales), else its index."""
+    if scale == "ordinal":
+        return np.array([float(s) for s in space])
+    return np.arange(len(space), dtype=float)
 
 
 def _is_number(s: str) -> bool:

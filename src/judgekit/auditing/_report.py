@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from judgekit._version import __version__
-from judgekit.auditing._bias import length, position, self_preference
+from judgekit.auditing._bias import bias_section
 from judgekit.auditing._boot import Bootstrap
-from judgekit.auditing._calib import calibration
-from judgekit.auditing._ceiling import ItemUnits, ceiling, item_units, loo_stats
+from judgekit.auditing._calib import calibration_from
+from judgekit.auditing._ceiling import ceiling_from, loo_from
 from judgekit.auditing._join import AuditData
-from judgekit.auditing._stats import agreement_stats, confusion, label_distribution
+from judgekit.auditing._stats import agreement_from, confusion_from
+from judgekit.auditing._tally import Tally, tally_of
 
 SCHEMA = "judgekit.audit-report"
 SCHEMA_VERSION = 1
@@ -76,7 +77,25 @@ def build_report(d: AuditData, boot: Bootstrap, *, judge_family: str | None = No
                  max_slice_values: int = 30) -> AuditReport:
     """Compute every section of the report from joined data."""
     t0 = time.perf_counter()
-    cov = dict(d.coverage)
+    return report_from(tally_of(d), dict(d.coverage), boot, judge_family=judge_family,
+                       max_slice_values=max_slice_values, started=t0)
+
+
+def report_from(t: Tally, cov: dict[str, int], boot: Bootstrap, *,
+                judge_family: str | None = None, max_slice_values: int = 30,
+                started: float | None = None) -> AuditReport:
+    """Compute every section of the report from the sums of its items (:class:`Tally`).
+
+    Args:
+        t: The items' sums.
+        cov: The coverage counts (:meth:`Tally.coverage`).
+        boot: Bootstrap settings.
+        judge_family: The judge's model family, for self-preference.
+        max_slice_values: Most values shown per slice column.
+        started: When the audit's computing began (``perf_counter``), for ``seconds``.
+
+    """
+    t0 = time.perf_counter() if started is None else started
     notes = []
     if cov.get("judge_errors"):
         notes.append(f"{cov['judge_errors']} matched items have no readable judge verdict; "
@@ -85,39 +104,40 @@ def build_report(d: AuditData, boot: Bootstrap, *, judge_family: str | None = No
         notes.append(f"{cov['gold_without_label']} gold items have no judge label")
     if cov.get("labels_without_gold"):
         notes.append(f"{cov['labels_without_gold']} labeled items are not in the gold")
-    grouped = item_units(d)  # the ceiling's item rows, grouped once for it and every slice
     data: dict[str, Any] = {
         "schema": SCHEMA, "schema_version": SCHEMA_VERSION, "judgekit": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "scale": d.scale, "labels": d.space, "coverage": cov,
+        "scale": t.scale, "labels": t.space, "coverage": cov,
         "bootstrap": {"replicates": boot.replicates, "seed": boot.seed, "confidence": 0.95,
                       "method": "percentile; items resampled with replacement"},
-        "agreement": agreement_stats(d, boot),
-        "confusion": confusion(d),
-        "distribution": label_distribution(d),
-        "ceiling": ceiling(d, boot, grouped),
-        "slices": _slices(d, boot, max_slice_values, grouped),
-        "bias": {"position": position(d, boot), "length": length(d, boot),
-                 "self_preference": self_preference(d, boot, judge_family)},
-        "calibration": calibration(d, boot),
+        "agreement": agreement_from(t.cells, t.scale, t.space, boot),
+        "confusion": confusion_from(t.cells, t.space),
+        "distribution": {"labels": t.space, "gold": t.gold.astype(int).tolist(),
+                         "judge": t.judge.astype(int).tolist()},
+        "ceiling": ceiling_from(t.humans, t.scale, boot),
+        "slices": _slices(t, boot, max_slice_values),
+        "bias": bias_section(t.biases, t.scale, boot, judge_family),
+        "calibration": calibration_from(t.calibration, boot),
         "notes": notes,
     }
-    if d.scale == "pairwise":
+    if t.scale == "pairwise":
         data["orders_rule"] = ORDERS_RULE
     data["seconds"] = round(time.perf_counter() - t0, 3)
     return AuditReport(data)
 
 
-def _slices(d: AuditData, boot: Bootstrap, limit: int,
-            grouped: ItemUnits | None) -> list[dict[str, Any]]:
+def _slices(t: Tally, boot: Bootstrap, limit: int) -> list[dict[str, Any]]:
     out = []
-    for s, (column, masks) in enumerate(d.slices.items()):
-        sizes = sorted(((int(m.sum()), v) for v, m in masks.items()), key=lambda x: (-x[0], x[1]))
+    humans = t.humans.width >= 2
+    for s, (column, sections) in enumerate(t.slices.items()):
+        sizes = sorted(((sec.n, v) for v, sec in sections.items()), key=lambda x: (-x[0], x[1]))
         for r, (size, value) in enumerate(sizes[:limit]):
-            mask = masks[value]
+            sec = sections[value]
             entry: dict[str, Any] = {"column": column, "value": value, "n": size}
-            entry.update(agreement_stats(d, boot, mask, brief=True, salt=1000 + 100 * s + r))
-            loo = loo_stats(d, boot, mask, salt=5000 + 100 * s + r, grouped=grouped)
+            entry.update(agreement_from(sec.cells, t.scale, t.space, boot, brief=True,
+                                        salt=1000 + 100 * s + r))
+            loo = loo_from(sec.units if humans else None, len(t.space), boot,
+                           salt=5000 + 100 * s + r)
             entry.update({k: v for k, v in loo.items() if k in ("loo_human", "loo_judge")})
             out.append(entry)
         if len(sizes) > limit:

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from judgekit.auditing import _formulas as F
 from judgekit.auditing._boot import Bootstrap, Patterns
-from judgekit.auditing._join import AuditData
+from judgekit.auditing._join import AuditData, scale_values
 
 Array = NDArray[Any]
 
@@ -55,17 +55,38 @@ def _value(x: Array) -> float:
     return float(np.asarray(x))
 
 
+def judged_cells(d: AuditData, mask: Array | None = None) -> Array:
+    """``(K*K,)`` gold-by-judge counts of the items in ``mask`` (default all) with a verdict."""
+    ok = d.judge >= 0
+    if mask is not None:
+        ok &= mask
+    return cell_table(d.gold[ok], d.judge[ok], d.k)
+
+
 def agreement_stats(d: AuditData, boot: Bootstrap, mask: Array | None = None,
                     brief: bool = False, salt: int = 0) -> dict[str, Any]:
     """Agreement statistics of the judge with gold on the items in ``mask`` (default all).
 
     ``brief`` keeps the slice set: agreement, kappa, plus the scale's main extra.
     """
-    ok = d.judge >= 0
-    if mask is not None:
-        ok &= mask
-    k = d.k
-    pat = cell_patterns(d.gold[ok], d.judge[ok], k)
+    return agreement_from(judged_cells(d, mask), d.scale, d.space, boot, brief=brief, salt=salt)
+
+
+def agreement_from(cells: Array, scale: str, space: list[str], boot: Bootstrap, *,
+                   brief: bool = False, salt: int = 0) -> dict[str, Any]:
+    """:func:`agreement_stats` of items given by their gold-by-judge counts (:func:`cell_table`).
+
+    Args:
+        cells: ``(K*K,)`` item counts per cell ``gold * K + judge``.
+        scale: The scale (``pairwise``, ``ordinal``...).
+        space: Its categories, in code order.
+        boot: Bootstrap settings.
+        brief: Only the slice set of figures.
+        salt: The bootstrap draw's salt.
+
+    """
+    k = len(space)
+    pat = Patterns(np.eye(k * k, dtype=np.int64), np.asarray(cells, dtype=np.int64))
     n = pat.n
     out: dict[str, Any] = {}
     if n == 0:
@@ -78,23 +99,23 @@ def agreement_stats(d: AuditData, boot: Bootstrap, mask: Array | None = None,
 
     put("agreement", F.agreement, "numpy mean(judge == gold)")
     put("cohen_kappa", F.kappa, "sklearn.metrics.cohen_kappa_score")
-    if d.scale == "pairwise" and k >= 3:
+    if scale == "pairwise" and k >= 3:
         kept = int(t0[:2, :2].sum())
         out["agreement_no_ties"] = stat(_value(F.agreement(t0[:2, :2])) if kept else None,
                                         F.agreement(t[..., :2, :2]), kept,
                                         "numpy mean(judge == gold) where neither is tie")
-    if d.scale == "ordinal":
+    if scale == "ordinal":
         put("weighted_kappa_quadratic", F.kappa,
             "sklearn.metrics.cohen_kappa_score(weights='quadratic')", "quadratic")
     if brief:
         return out
-    if d.scale != "ordinal":
+    if scale != "ordinal":
         put("macro_f1", F.macro_f1, "sklearn.metrics.f1_score(average='macro')")
-    level = "ordinal" if d.scale == "ordinal" else "nominal"
+    level = "ordinal" if scale == "ordinal" else "nominal"
     put("krippendorff_alpha", F.krippendorff_alpha,
         f"krippendorff.alpha(level_of_measurement='{level}')", level)
-    if d.scale == "ordinal":
-        v = d.values()
+    if scale == "ordinal":
+        v = scale_values(scale, space)
         put("weighted_kappa_linear", F.kappa,
             "sklearn.metrics.cohen_kappa_score(weights='linear')", "linear")
         put("spearman", F.spearman, "scipy.stats.spearmanr")
@@ -106,17 +127,28 @@ def agreement_stats(d: AuditData, boot: Bootstrap, mask: Array | None = None,
 
 def confusion(d: AuditData) -> dict[str, Any]:
     """Gold-by-judge confusion matrix (counts), rows gold, columns judge."""
-    ok = d.judge >= 0
-    if not ok.any():
-        return {"labels": d.space, "matrix": None}
-    m = cell_table(d.gold[ok], d.judge[ok], d.k).reshape(d.k, d.k)
-    return {"labels": d.space, "rows": "gold", "columns": "judge",
+    return confusion_from(judged_cells(d), d.space)
+
+
+def confusion_from(cells: Array, space: list[str]) -> dict[str, Any]:
+    """:func:`confusion` of items given by their gold-by-judge counts."""
+    k = len(space)
+    if not np.asarray(cells).sum():
+        return {"labels": space, "matrix": None}
+    m = np.asarray(cells).reshape(k, k)
+    return {"labels": space, "rows": "gold", "columns": "judge",
             "matrix": m.astype(int).tolist(), "reference": "sklearn.metrics.confusion_matrix"}
+
+
+def label_counts(d: AuditData) -> tuple[Array, Array]:
+    """How many matched items have each gold label, and each judge label (a verdict)."""
+    ok = d.judge >= 0
+    return (np.bincount(d.gold, minlength=d.k).astype(np.int64),
+            np.bincount(d.judge[ok], minlength=d.k).astype(np.int64))
 
 
 def label_distribution(d: AuditData) -> dict[str, Any]:
     """How often gold and judge use each label (matched items)."""
-    ok = d.judge >= 0
-    return {"labels": d.space,
-            "gold": np.bincount(d.gold, minlength=d.k).astype(int).tolist(),
-            "judge": np.bincount(d.judge[ok], minlength=d.k).astype(int).tolist()}
+    gold, judge = label_counts(d)
+    return {"labels": d.space, "gold": gold.astype(int).tolist(),
+            "judge": judge.astype(int).tolist()}
