@@ -14,6 +14,7 @@ import pytest
 
 from judgekit import Label, RunError, load_suite, run_suite
 from judgekit.auditing import AuditOptions, _labels, audit
+from judgekit.auditing._audit import audit_rows
 from judgekit.auditing._labels import LabelRows, read_labels
 from judgekit.backends import FakeBackend
 from judgekit.content._hidden import HIDDEN_PREFIX
@@ -38,13 +39,16 @@ def same_rows(a: LabelRows, b: LabelRows) -> None:
 
 def reports(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, run: Path,
             gold: Path | None = None, **options: Any) -> tuple[Any, Any]:
-    """report.json of the audit of ``run`` by the columnar reader, then by the old one."""
+    """report.json of the audit of ``run`` (streamed: its labels looked up chunk by chunk),
+    then of all its labels read as Label objects at once."""
     opts = AuditOptions(replicates=30, **options)
     out: list[Any] = []
     for name in ("new", "old"):
         if name == "old":
             monkeypatch.setattr(_labels, "_from_run", old_rows)
-        audit(run, gold, options=opts).write(tmp_path / name)
+            audit_rows(read_labels(run), gold, None, opts).write(tmp_path / name)
+        else:
+            audit(run, gold, options=opts).write(tmp_path / name)
         data = json.loads((tmp_path / name / "report.json").read_text(encoding="utf-8"))
         data.pop("seconds", None), data.pop("created", None)  # the clock
         out.append(data)

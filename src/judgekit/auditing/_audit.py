@@ -48,9 +48,13 @@ def audit(labels: str | os.PathLike[str] | Run | Sequence[Label],
 
     """
     from judgekit.auditing._labels import read_labels
+    from judgekit.auditing._stream import audit_run, streamed_run
 
-    return audit_rows(read_labels(labels, columns), gold, gold_columns,
-                      options or AuditOptions())
+    opts = options or AuditOptions()
+    run = streamed_run(labels)
+    if run is not None:  # a run's labels are looked up chunk by chunk, never all held
+        return audit_run(*run, gold, gold_columns, opts)
+    return audit_rows(read_labels(labels, columns), gold, gold_columns, opts)
 
 
 def audit_rows(rows: LabelRows, gold: str | os.PathLike[str] | None,
@@ -75,10 +79,10 @@ def audit_rows(rows: LabelRows, gold: str | os.PathLike[str] | None,
     report.data["disagreements"] = disagreements(
         data, rows, judge=inputs["labels"]["judge"], label_map=opts.label_map,
         limit=opts.max_disagreements)
-    robustness = _robustness(rows.run)
+    robustness = robustness_of(rows.run)
     if robustness is not None:
         report.data["bias"]["robustness"] = robustness
-    no_error = opts.no_error or _suite_no_error(suite)
+    no_error = opts.no_error or suite_no_error(suite)
     if no_error is not None and no_error in data.space:
         report.data["steps"] = steps_section(data, no_error, Bootstrap(opts.replicates,
                                                                        opts.seed))
@@ -114,7 +118,7 @@ PROBE_FILES = ("probe/probe.json", "probe.json")
 """Where ``judgekit probe --out RUN/probe`` (or ``--out RUN``) leaves its report in a run."""
 
 
-def _robustness(run: Run | None) -> dict[str, Any] | None:
+def robustness_of(run: Run | None) -> dict[str, Any] | None:
     """The flip rates of a ``judgekit probe`` of this run, copied from its ``probe.json``."""
     if run is None:
         return None
@@ -134,19 +138,34 @@ def _robustness(run: Run | None) -> dict[str, Any] | None:
 
 def steps_section(data: AuditData, no_error: str, boot: Bootstrap) -> dict[str, Any] | None:
     """The step-level figures (:func:`._steps.step_report`) of a step review's joined data."""
-    import numpy as np
+    return steps_of(step_inputs(data, no_error), no_error, boot)
 
-    from judgekit.auditing._steps import step_report
+
+StepInputs = tuple[list[str], list[bool | None], list[bool | None], list[float | None]]
+"""Item ids, the judge's and the gold's error class, the judge's P(error)."""
+
+
+def step_inputs(data: AuditData, no_error: str) -> StepInputs:
+    """What the step report reads of joined items (a step review's, ``no_error`` its label)."""
+    import numpy as np
 
     k = data.space.index(no_error)
     p_error = 1.0 - data.probs[:, k]
-    out = step_report(data.ids, [None if j < 0 else bool(j != k) for j in data.judge],
-                      [bool(g != k) for g in data.gold],
-                      p_error=[None if np.isnan(p) else float(p) for p in p_error], boot=boot)
+    return (list(data.ids), [None if j < 0 else bool(j != k) for j in data.judge],
+            [bool(g != k) for g in data.gold],
+            [None if np.isnan(p) else float(p) for p in p_error])
+
+
+def steps_of(inputs: StepInputs, no_error: str, boot: Bootstrap) -> dict[str, Any] | None:
+    """The ``steps`` section of :func:`step_inputs` (of every item, in gold order)."""
+    from judgekit.auditing._steps import step_report
+
+    ids, judge_error, gold_error, p_error = inputs
+    out = step_report(ids, judge_error, gold_error, p_error=p_error, boot=boot)
     return None if out is None else {"no_error": no_error, **out}
 
 
-def _suite_no_error(suite: SuiteOnce) -> str | None:
+def suite_no_error(suite: SuiteOnce) -> str | None:
     """The ``no_error`` label of a run's suite rubric (a step review), else None."""
     if not suite.named:
         return None

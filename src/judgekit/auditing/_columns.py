@@ -13,8 +13,8 @@ first time (0.3-0.4 s) only to ask whether the value is a pandas object.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, overload
 
 import numpy as np
 import pyarrow as pa
@@ -231,3 +231,41 @@ def first(mask: Array) -> int | None:
     """Index of the first True, or None."""
     hits = np.flatnonzero(mask)
     return int(hits[0]) if len(hits) else None
+
+
+class ItemIds(Sequence[str]):
+    """Item ids kept as one pyarrow string column: a read-only list without a str per item.
+
+    Indexing, slicing, ``len``, iteration and ``==`` (with a list too) behave as a list's.
+    """
+
+    def __init__(self, column: Any) -> None:
+        self.column = column
+
+    def __len__(self) -> int:
+        return len(self.column)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return list(self)[i]
+        value: str = self.column[int(i)].as_py()
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.column.to_pylist())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ItemIds):
+            return bool(self.column.equals(other.column))
+        return isinstance(other, (list, tuple)) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"ItemIds({list(self)!r})" if len(self) <= 20 else f"ItemIds(<{len(self)} ids>)"

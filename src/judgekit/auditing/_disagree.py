@@ -52,17 +52,28 @@ def disagreements(d: AuditData, rows: LabelRows | None, *, judge: str | None = N
     """
     order = ranked(d)
     shown = order[:max(limit, 0)]
-    per_item = _judgments(rows, [d.ids[i] for i in shown], judge, label_map or {})
+    per_item = judgments_of(rows, [d.ids[i] for i in shown], judge, label_map or {})
     items = [_item(d, int(i), per_item.get(d.ids[i], [])) for i in shown]
-    return {"count": len(order), "shown": len(items), "not_shown": len(order) - len(items),
+    return section(len(order), items)
+
+
+def section(count: int, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The section of ``count`` disagreements, ``items`` (the most confident) listed."""
+    return {"count": count, "shown": len(items), "not_shown": count - len(items),
             "ranking": "judge's probability of its label, highest first; items without one "
                        "last", "max_chars": MAX_CHARS,
-            "slice_values": _slice_values(items), "items": items}
+            "slice_values": slice_values(items), "items": items}
 
 
 def _item(d: AuditData, i: int, judged: list[dict[str, Any]]) -> dict[str, Any]:
-    fields = d.fields.row(i) if d.fields is not None else {}
-    out: dict[str, Any] = {
+    out = entry(d, i, judged)
+    add_texts(out, d.fields.row(i) if d.fields is not None else {})
+    return out
+
+
+def entry(d: AuditData, i: int, judged: list[dict[str, Any]]) -> dict[str, Any]:
+    """Item ``i``'s listing without its texts (:func:`add_texts` adds them)."""
+    return {
         "id": d.ids[i],
         "slices": {col: sorted(v for v, m in masks.items() if m[i])
                    for col, masks in d.slices.items() if any(m[i] for m in masks.values())},
@@ -74,6 +85,10 @@ def _item(d: AuditData, i: int, judged: list[dict[str, Any]]) -> dict[str, Any]:
         [d.space[int(c)] for c in d.annotators[i] if c >= 0],
         "judgments": judged,
     }
+
+
+def add_texts(out: dict[str, Any], fields: Mapping[str, Any]) -> None:
+    """Add an item's texts (prompt, responses; cut at :data:`MAX_CHARS`) to its listing."""
     for name in TEXTS:
         if name in fields and fields[name] is not None:
             text = fields[name] if isinstance(fields[name], str) else \
@@ -81,12 +96,19 @@ def _item(d: AuditData, i: int, judged: list[dict[str, Any]]) -> dict[str, Any]:
             out[name] = text[:MAX_CHARS]
             if len(text) > MAX_CHARS:
                 out[f"{name}_chars"] = len(text)
-    return out
 
 
-def _judgments(rows: LabelRows | None, ids: list[str], judge: str | None,
+def judgments_of(rows: LabelRows | None, ids: list[str], judge: str | None,
                label_map: Mapping[str, str]) -> dict[str, list[dict[str, Any]]]:
-    """Each listed item's judgments: judge, order, verdict, P(verdict), distribution."""
+    """Each listed item's judgments: judge, order, verdict, P(verdict), distribution.
+
+    Args:
+        rows: Judgments (of these items and maybe others), or None.
+        ids: The listed items.
+        judge: Whose judgments (None or ``panel(...)``: every judge's).
+        label_map: Judge label -> gold spelling.
+
+    """
     out: dict[str, list[dict[str, Any]]] = {}
     if rows is None or not ids:
         return out
@@ -107,7 +129,7 @@ def _judgments(rows: LabelRows | None, ids: list[str], judge: str | None,
     return out
 
 
-def _slice_values(items: list[dict[str, Any]]) -> list[str]:
+def slice_values(items: list[dict[str, Any]]) -> list[str]:
     """``column=value`` of every listed item's slices, sorted (the HTML filter's choices)."""
     return sorted({f"{c}={v}" for it in items for c, vs in it["slices"].items() for v in vs})
 

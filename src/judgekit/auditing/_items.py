@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -108,14 +109,8 @@ def item_labels(rows: LabelRows, judge: str | None,
         if made_rows is rows and made_judge == judge and made_map == dict(label_map):
             return made
     names = sorted(pc.unique(rows.judge).to_pylist())
-    if judge is None and len(names) > 1:
-        raise ContentError(rows.path, f"labels of {len(names)} judges: {', '.join(names)}",
-                           fix="choose one with --judge NAME, or --judge panel to average them")
-    if judge not in (None, "panel") and judge not in names:
-        raise ContentError(rows.path, f"no labels of judge {judge!r}",
-                           fix=f"use one of: {', '.join(names)}, or panel")
+    name = choose_judge(names, judge, rows.path)
     if judge != "panel":
-        name = judge or (names[0] if names else "judge")
         if names != [name]:  # other judges' rows out
             rows = rows.take(np.flatnonzero(to_numpy(pc.equal(rows.judge, scalar(name)), bool)))
     if not len(rows.order):
@@ -125,7 +120,7 @@ def item_labels(rows: LabelRows, judge: str | None,
     j = Judgments(space, item, codes(rows.verdict, space), *_over(rows, space))
     if judge == "panel":
         c = _panel(rows, j, names, len(ids))
-        name, consistent = "panel(" + ", ".join(names) + ")", np.full(len(ids), -1)
+        consistent = np.full(len(ids), -1)
         label, conf = c.label, np.full(len(ids), np.nan)
     else:
         c = combine(j, len(ids))
@@ -138,6 +133,24 @@ def item_labels(rows: LabelRows, judge: str | None,
         strings([*spelled, None]).take(arrow(label % (len(spelled) + 1))),
         mspace, probs, keys, c.has_probs, _conf(conf, c.has_probs, probs, keys, column),
         consistent, *_positions(rows, item, len(ids)), run=rows.run)
+
+
+def choose_judge(names: list[str], judge: str | None, path: Path | None) -> str:
+    """The name of the judge (or panel) whose labels count, among the judges ``names``.
+
+    Raises:
+        ContentError: Several judges and no choice, or an unknown judge.
+
+    """
+    if judge is None and len(names) > 1:
+        raise ContentError(path, f"labels of {len(names)} judges: {', '.join(names)}",
+                           fix="choose one with --judge NAME, or --judge panel to average them")
+    if judge not in (None, "panel") and judge not in names:
+        raise ContentError(path, f"no labels of judge {judge!r}",
+                           fix=f"use one of: {', '.join(names)}, or panel")
+    if judge == "panel":
+        return "panel(" + ", ".join(names) + ")"
+    return judge or (names[0] if names else "judge")
 
 
 def _encode(item: Any) -> tuple[Array, Any]:

@@ -8,9 +8,9 @@ e.g. met / not met) or ``categorical``. Labels become integer codes in the scale
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,50 +27,12 @@ SLICE_PRESENCE_ROWS = 1000
 """A slice column exists when one of the first this many matched rows has the key."""
 
 
-class ItemIds(Sequence[str]):
-    """Item ids kept as one pyarrow string column: a read-only list without a str per item.
-
-    Indexing, slicing, ``len``, iteration and ``==`` (with a list too) behave as a list's.
-    """
-
-    def __init__(self, column: Any) -> None:
-        self.column = column
-
-    def __len__(self) -> int:
-        return len(self.column)
-
-    @overload
-    def __getitem__(self, i: int) -> str: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[str]: ...
-
-    def __getitem__(self, i: int | slice) -> str | list[str]:
-        if isinstance(i, slice):
-            return list(self)[i]
-        value: str = self.column[int(i)].as_py()
-        return value
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.column.to_pylist())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, ItemIds):
-            return bool(self.column.equals(other.column))
-        return isinstance(other, (list, tuple)) and list(self) == list(other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"ItemIds({list(self)!r})" if len(self) <= 20 else f"ItemIds(<{len(self)} ids>)"
-
-
 @dataclass
 class AuditData:
     """Matched items as arrays (length n), ready for the statistics.
 
     Attributes:
-        ids: Item ids (a list, or :class:`ItemIds` read from files).
+        ids: Item ids (a list, or :class:`._columns.ItemIds` read from files).
         scale: ``pairwise``, ``ordinal``, ``binary`` or ``categorical``.
         space: Category labels, in code order.
         gold: Gold code per item.
@@ -147,9 +109,19 @@ def detect_scale(gold: set[str], judge: set[str], others: set[str]) -> tuple[str
     return scale, sorted(every)
 
 
+def label_sets(gold: Any, judge: Any, annotators: Any) -> tuple[set[str], set[str], set[str]]:
+    """The labels :func:`detect_scale` reads: matched items' gold, judge and annotator labels."""
+    import pyarrow.compute as pc
+
+    ann = set() if annotators is None else set(pc.unique(pc.list_flatten(annotators)).to_pylist())
+    return (set(pc.unique(gold).to_pylist()), set(pc.unique(judge).drop_null().to_pylist()),
+            ann)
+
+
 def join(labels: ItemLabels, gold: GoldTable, *, extra: tuple[SuiteFields, Any] | None = None,
          slices: Sequence[str] = (), scale: str | None = None,
-         judge_family: str | None = None, model_columns: Sequence[str] = ()) -> AuditData:
+         judge_family: str | None = None, model_columns: Sequence[str] = (),
+         decided: tuple[str, list[str]] | None = None) -> AuditData:
     """Match labels to gold by id (in gold order) and encode everything as arrays.
 
     Args:
@@ -160,11 +132,14 @@ def join(labels: ItemLabels, gold: GoldTable, *, extra: tuple[SuiteFields, Any] 
         scale: Force this scale.
         judge_family: The judge's model family, for self-preference.
         model_columns: Columns naming the response models.
+        decided: The scale and its categories, decided over all items (a streamed audit's
+            chunks are joined with the same codes; it decides which slice columns exist
+            too, so each of ``slices`` gets its masks); default: from these labels.
 
     """
     import pyarrow.compute as pc
 
-    from judgekit.auditing._columns import arrow, codes, to_numpy
+    from judgekit.auditing._columns import ItemIds, arrow, codes, to_numpy
     from judgekit.auditing._fields import Fields
 
     same = gold.ids.equals(labels.ids)  # labels written in gold order: nothing to look up
@@ -184,10 +159,11 @@ def join(labels: ItemLabels, gold: GoldTable, *, extra: tuple[SuiteFields, Any] 
 
     g_lab, j_lab = matched(gold.label, gidx), matched(labels.label, lidx)
     ann = matched(gold.annotators, gidx)
-    seen_ann = set() if ann is None else set(pc.unique(pc.list_flatten(ann)).to_pylist())
-    auto_scale, space = detect_scale(set(pc.unique(g_lab).to_pylist()),
-                                     set(pc.unique(j_lab).drop_null().to_pylist()), seen_ann)
-    scale = scale or auto_scale
+    if decided is None:
+        auto_scale, space = detect_scale(*label_sets(g_lab, j_lab, ann))
+        scale = scale or auto_scale
+    else:
+        scale, space = decided
     g, j = codes(g_lab, space), codes(j_lab, space)
     sym = np.array(space, dtype=object)
     g_a, g_b = (sym == "A")[g].astype(np.int64), (sym == "B")[g].astype(np.int64)
@@ -200,13 +176,14 @@ def join(labels: ItemLabels, gold: GoldTable, *, extra: tuple[SuiteFields, Any] 
         longer[la > lb], longer[lb > la] = 0, 1
     return AuditData(
         ids=ItemIds(ids), scale=scale, space=space, gold=g, judge=j,
-        annotators=_annotators(ann, space), probs=_probs(labels, lidx, space),
+        annotators=_annotators(ann, space, 2 if decided is None else 1),
+        probs=_probs(labels, lidx, space),
         conf=picked(labels.conf), first=picked(labels.first), second=picked(labels.second),
         gold_first=n_ab * g_a + n_ba * g_b, gold_second=n_ab * g_b + n_ba * g_a,
         consistent=picked(labels.consistent), longer=longer,
         own=_own(fields, scale, judge_family, model_columns),
         slices={c: fields.slice_masks(c) for c in slices
-                if fields.present(c, SLICE_PRESENCE_ROWS)},
+                if decided is not None or fields.present(c, SLICE_PRESENCE_ROWS)},
         coverage=coverage(len(gold.ids), len(labels.ids), j), fields=fields,
     )
 
@@ -225,8 +202,12 @@ def _extra(extra: tuple[SuiteFields, Any] | None,
     return table, to_numpy(pc.fill_null(pos, scalar(-1, pos.type)), np.int64)
 
 
-def _annotators(ann: Any, space: list[str]) -> Array | None:
-    """``(n, m)`` annotators' codes (-1: none), when some item has two or more."""
+def _annotators(ann: Any, space: list[str], least: int) -> Array | None:
+    """``(n, m)`` annotators' codes (-1: none), when some item has ``least`` or more.
+
+    A chunk of a streamed audit keeps even one annotator (``least`` 1): whether the report
+    has a ceiling is decided over all its chunks.
+    """
     if ann is None:
         return None
     import pyarrow.compute as pc
@@ -236,7 +217,7 @@ def _annotators(ann: Any, space: list[str]) -> Array | None:
     size = pc.list_value_length(ann)
     lengths = to_numpy(pc.fill_null(size, scalar(0, size.type)), np.int64)
     m = int(lengths.max(initial=0))
-    if m < 2:
+    if m < least:
         return None
     flat = codes(pc.list_flatten(ann), space)
     if int(lengths.min(initial=0)) == m:  # as many annotators on every item

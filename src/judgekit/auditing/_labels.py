@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -140,20 +140,25 @@ def _from_labels(labels: list[Label], source: str, kind: str, path: Path | None,
 
 
 def _from_run(run: Run, source: str) -> LabelRows:
-    """A run's labels (none of its hidden gold items), read as columns: no Label objects.
-
-    Each batch is split into the columns kept (the others are freed with it), and each column
-    is joined into one array on its own, so no second copy of the whole table is ever held.
-    """
+    """A run's labels (none of its hidden gold items), read as columns: no Label objects."""
     from judgekit.run._rundir import MANIFEST_FILE
 
     if not run.exists():
         raise RunError(f"{run.path} is not a judgekit run (no {MANIFEST_FILE})")
-    parts: dict[str, list[Any]] = {name: [] for name in _KEPT}
     with run.store() as store:
-        for batch in store.label_columns(hidden=False, batch=_BATCH):
-            for name, got in parts.items():
-                got.append(_column(batch, name))
+        return batch_rows(store.label_columns(hidden=False, batch=_BATCH), source, run)
+
+
+def batch_rows(batches: Iterable[pa.RecordBatch], source: str, run: Run) -> LabelRows:
+    """A run's labels given as :meth:`judgekit.run.Store.label_columns` batches, as rows.
+
+    Each batch is split into the columns kept (the others are freed with it), and each column
+    is joined into one array on its own, so no second copy of the whole table is ever held.
+    """
+    parts: dict[str, list[Any]] = {name: [] for name in _KEPT}
+    for batch in batches:
+        for name, got in parts.items():
+            got.append(_column(batch, name))
     if not parts["item_id"]:
         return _from_labels([], source, "run", run.path, run)
     col = {name: _join(parts.pop(name)) for name in _KEPT}

@@ -40,6 +40,11 @@ def by_order(rows: LabelRows, opts: AuditOptions,
             return None
         stats = agreement_stats(joined(keep), boot, brief=True, salt=salt)
         out[name] = stats.get("agreement")
+    return with_mean(out)
+
+
+def with_mean(out: dict[str, Any]) -> dict[str, Any] | None:
+    """Both orders' agreements and their mean; None when either has none."""
     ab, ba = out["AB"], out["BA"]
     if ab is None or ba is None or ab["value"] is None or ba["value"] is None:
         return None

@@ -87,10 +87,13 @@ def _audit_judges(sources: list[Path], gold: Path | None, columns: LabelColumns,
                   gold_columns: GoldColumns, options: AuditOptions) -> AuditReport:
     from dataclasses import replace
 
-    from judgekit.auditing._audit import audit_rows
+    from judgekit.auditing._audit import audit, audit_rows
     from judgekit.auditing._labels import read_labels
     from judgekit.auditing._leaderboard import judges_of, leaderboard
+    from judgekit.auditing._stream import is_single_run
 
+    if is_single_run(sources, options.judge):  # streamed: the run's labels never all held
+        return audit(sources[0], gold, gold_columns=gold_columns, options=options)
     judges = judges_of(sources, columns)
     if len(sources) == 1 and (options.judge is not None or len(judges) < 2):
         rows = judges[0][1] if judges else read_labels(sources[0], columns)

@@ -1,0 +1,261 @@
+"""A run directory audited chunk by chunk: its labels are never all in memory.
+
+The gold (a gold file, or the run suite's gold) is walked :data:`CHUNK` items at a time, in
+gold order. Each chunk's labels are looked up in the run's store by primary key
+(:func:`judgekit.run._lookup.label_columns_for`: the chunk's items only), combined into item
+labels (:func:`._items.item_labels`) and joined with the chunk's gold (:func:`._join.join`).
+Two passes over the chunks: the first finds the labels the matched items use (per
+presentation order too), which decide the scale and its categories exactly as one join of
+every item decides them; the second joins each chunk with those codes and adds it to a
+:class:`._tally.Tally`, to the per-order tables, to the bounded list of the most confident
+disagreements and (a step review) to the step report's inputs (:mod:`._stream_parts`). The
+report is the one :func:`._audit.audit_rows` computes from all the labels at once.
+
+Held whole: the gold (and the run suite's fields the audit reads), never the labels.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from judgekit._errors import ContentError, RunError
+from judgekit.auditing._audit import (
+    StepInputs,
+    robustness_of,
+    step_inputs,
+    steps_of,
+    suite_no_error,
+)
+from judgekit.auditing._audit_gold import Gold, GoldOnce, SuiteOnce
+from judgekit.auditing._boot import Bootstrap
+from judgekit.auditing._join import SLICE_PRESENCE_ROWS, join
+from judgekit.auditing._options import AuditOptions, GoldColumns
+from judgekit.auditing._report import AuditReport, report_from
+from judgekit.auditing._stream_parts import Mistakes, Orders, Scan
+from judgekit.auditing._tally import Tally
+from judgekit.run._aggregate import ORDER_CODES
+
+if TYPE_CHECKING:
+    from judgekit.auditing._gold import GoldTable
+    from judgekit.auditing._items import ItemLabels
+    from judgekit.auditing._labels import LabelRows
+    from judgekit.run._rundir import Run
+    from judgekit.run._store import Store
+
+CHUNK = 65536
+"""Gold items per chunk (their labels, item labels and joined arrays are what is held)."""
+
+
+@dataclass
+class _Reader:
+    """How a run's labels are read: one judge's (or every judge's, for a panel)."""
+
+    store: Store
+    run: Run
+    source: str
+    judge: str | None
+    opts: AuditOptions
+
+    def rows(self, gold: GoldTable, judge: str | None = "") -> LabelRows | None:
+        """The labels of these gold items (of ``judge``; default this reader's)."""
+        from judgekit.auditing._labels import batch_rows
+        from judgekit.run._lookup import label_columns_for
+
+        ids = gold.ids.to_pylist()
+        got = batch_rows(label_columns_for(self.store, ids, self.judge if judge == ""
+                                           else judge), self.source, self.run)
+        return got if len(got.order) else None
+
+    def items(self, rows: LabelRows, order: str | None = None) -> ItemLabels:
+        """Item labels of these labels (of one presentation order only, if given)."""
+        from judgekit.auditing._items import item_labels
+
+        if order is not None:
+            rows = rows.take(np.flatnonzero(rows.order == ORDER_CODES[order]))
+        return item_labels(rows, self.opts.judge, self.opts.label_map)
+
+
+def audit_run(run: Run, source: str, gold: str | os.PathLike[str] | None,
+              gold_columns: GoldColumns | None, opts: AuditOptions,
+              chunk: int | None = None) -> AuditReport:
+    """:func:`._audit.audit` of a run directory, streamed (arguments and errors as there).
+
+    ``source``: how the labels are named in the report; ``chunk``: gold items per chunk
+    (default :data:`CHUNK`).
+    """
+    from judgekit.auditing._items import choose_judge
+    from judgekit.auditing._labels import _from_labels
+    from judgekit.run._lookup import labeled_items, shown_judges
+    from judgekit.run._rundir import MANIFEST_FILE
+
+    if not run.exists():
+        raise RunError(f"{run.path} is not a judgekit run (no {MANIFEST_FILE})")
+    suite = SuiteOnce(run, opts.gold_root)
+    once = GoldOnce(gold, gold_columns, suite)
+    named = _from_labels([], source, "run", run.path, run)  # what errors name
+    once.early(named, opts)
+    chunk = chunk or CHUNK
+    with run.store() as store:
+        name = choose_judge(shown_judges(store), opts.judge, run.path)
+        judge = None if opts.judge == "panel" else name
+        labeled = labeled_items(store, judge)
+        if not labeled:
+            raise ContentError(run.path, "no labels", fix="label some items first")
+        got = once.get(named, opts)
+        reader = _Reader(store, run, source, judge, opts)
+        orders = Orders(store, opts.judge, run.path)
+        scan = _scan(reader, got.table, orders, chunk)
+        no_common = ContentError(source, "no item id in common with the gold "
+                                 f"({got.table.source})",
+                                 fix="check that both use the same ids (map with --id-col)")
+        if not scan.matched:
+            raise no_common
+        space = scan.decided(opts.scale)
+        no_error = opts.no_error or suite_no_error(suite)
+        steps = no_error if no_error is not None and no_error in space[1] else None
+        walk = _Walk(reader, got, space, opts, steps)
+        walk.run(orders, chunk)
+        boot = Bootstrap(opts.replicates, opts.seed)
+        report = report_from(walk.tally, walk.tally.coverage(len(got.table.ids), labeled), boot,
+                             judge_family=opts.judge_family,
+                             max_slice_values=opts.max_slice_values)
+        report.data["inputs"] = {
+            "labels": {"source": source, "kind": "run", "judge": name},
+            "gold": {"source": got.table.source, "label_column": got.table.label_column,
+                     "annotators_column": got.table.annotators_column},
+            "slices": got.slices, "model_columns": list(got.models),
+        }
+        if space[0] == "pairwise":
+            by_order, failed = orders.section(boot, no_common)
+            if failed is not None:
+                raise failed
+            report.data["agreement_by_order"] = by_order
+        shown = [item["id"] for item, _, _ in walk.mistakes.kept]
+        report.data["disagreements"] = walk.mistakes.section(
+            None if got.extra is None else got.extra[0],
+            reader.rows(_ids_only(got.table, shown), judge=None) if shown else None,
+            walk.present, judge=name, label_map=opts.label_map,
+            humans=walk.tally.humans.width >= 2)
+    robustness = robustness_of(run)
+    if robustness is not None:
+        report.data["bias"]["robustness"] = robustness
+    if steps is not None:
+        report.data["steps"] = steps_of(walk.steps, steps, boot)
+    return report
+
+
+def _chunks(gold: GoldTable, size: int) -> Iterator[GoldTable]:
+    """The gold, ``size`` items at a time (each a :class:`GoldTable` of those items)."""
+    total = len(gold.ids)
+    for lo in range(0, total, max(size, 1)):
+        n = min(max(size, 1), total - lo)
+        yield replace(gold, ids=gold.ids.slice(lo, n), label=gold.label.slice(lo, n),
+                      annotators=None if gold.annotators is None else
+                      gold.annotators.slice(lo, n), rows=gold.rows.take(np.arange(lo, lo + n)))
+
+
+def _ids_only(gold: GoldTable, ids: Sequence[str]) -> GoldTable:
+    """A gold table of these ids only (what :meth:`_Reader.rows` reads)."""
+    import pyarrow as pa
+
+    return replace(gold, ids=pa.array(list(ids), pa.string()))
+
+
+def _scan(reader: _Reader, gold: GoldTable, orders: Orders, chunk: int) -> Scan:
+    """The first pass: the labels the matched items use, overall and per order."""
+    scan = Scan()
+    for part in _chunks(gold, chunk):
+        rows = reader.rows(part)
+        if rows is None:
+            continue
+        scan.add(reader.items(rows), part)
+        for name in orders.active:
+            if (rows.order == ORDER_CODES[name]).any():
+                orders.scans[name].add(reader.items(rows, name), part)
+    for name, s in orders.scans.items():
+        if s.matched:
+            orders.spaces[name] = s.decided(reader.opts.scale)
+    return scan
+
+
+class _Walk:
+    """The second pass: every chunk joined with the decided codes and added up."""
+
+    def __init__(self, reader: _Reader, got: Gold, space: tuple[str, list[str]],
+                 opts: AuditOptions, steps: str | None) -> None:
+        self.reader, self.got, self.space, self.opts = reader, got, space, opts
+        self.tally = Tally(*space)
+        self.mistakes = Mistakes(opts.max_disagreements)
+        self.present: set[str] = set()
+        self.matched = 0
+        self.no_error = steps
+        self.steps: StepInputs = ([], [], [], [])
+
+    def _join(self, lab: ItemLabels, part: GoldTable, space: tuple[str, list[str]],
+              brief: bool = False) -> Any:
+        got = self.got
+        return join(lab, part, extra=got.extra, slices=() if brief else got.slices,
+                    scale=space[0], judge_family=self.opts.judge_family,
+                    model_columns=() if brief else got.models, decided=space)
+
+    def run(self, orders: Orders, chunk: int) -> None:
+        """Walk the gold's chunks."""
+        for part in _chunks(self.got.table, chunk):
+            rows = self.reader.rows(part)
+            if rows is None:
+                continue
+            self.add(self._join(self.reader.items(rows), part, self.space))
+            for name in orders.active:
+                if name in orders.spaces and (rows.order == ORDER_CODES[name]).any():
+                    orders.add(name, self._join(self.reader.items(rows, name), part,
+                                                orders.spaces[name], brief=True))
+        self.tally.slices = {c: s for c, s in self.tally.slices.items() if c in self.present}
+
+    def add(self, d: Any) -> None:
+        """Add one chunk's joined items."""
+        head = SLICE_PRESENCE_ROWS - self.matched
+        if head > 0 and d.fields is not None:
+            self.present |= {c for c in self.got.slices
+                             if c not in self.present and d.fields.present(c, head)}
+        self.tally.add(d)
+        self.mistakes.add(d, self.matched)
+        if self.no_error is not None:
+            for mine, new in zip(self.steps, step_inputs(d, self.no_error), strict=True):
+                mine.extend(new)  # type: ignore[attr-defined]
+        self.matched += len(d.judge)
+
+
+def streamed_run(source: Any) -> tuple[Run, str] | None:
+    """The run a labels source is (and how the report names it), None when it is no run."""
+    if isinstance(source, (str, os.PathLike)) and not Path(source).is_dir():
+        return None
+    from judgekit.run._rundir import Run, open_run
+
+    if isinstance(source, Run):
+        return source, str(source.path)
+    if isinstance(source, (str, os.PathLike)):
+        return open_run(Path(source)), str(Path(source))
+    return None
+
+
+def is_single_run(sources: Sequence[Any], judge: str | None) -> bool:
+    """Whether ``judgekit audit`` of these sources audits one run's one judge (or panel)."""
+    if len(sources) != 1 or streamed_run(sources[0]) is None:
+        return False
+    if judge is not None:
+        return True
+    from judgekit.run._lookup import shown_judges
+
+    run, _ = streamed_run(sources[0]) or (None, "")
+    assert run is not None
+    if not run.exists():
+        return True
+    with run.store() as store:
+        return len(shown_judges(store)) < 2
+
