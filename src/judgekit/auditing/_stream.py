@@ -11,14 +11,15 @@ every item decides them; the second joins each chunk with those codes and adds i
 disagreements and (a step review) to the step report's inputs (:mod:`._stream_parts`). The
 report is the one :func:`._audit.audit_rows` computes from all the labels at once.
 
-Held whole: the gold (and the run suite's fields the audit reads), never the labels.
+Held whole: a gold file (and the run suite's fields beside it: :mod:`._stream_gold`); a
+run's own suite gold is read a chunk at a time too.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,11 +33,12 @@ from judgekit.auditing._audit import (
     steps_of,
     suite_no_error,
 )
-from judgekit.auditing._audit_gold import Gold, GoldOnce, SuiteOnce
+from judgekit.auditing._audit_gold import GoldOnce, SuiteOnce
 from judgekit.auditing._boot import Bootstrap
 from judgekit.auditing._join import SLICE_PRESENCE_ROWS, join
 from judgekit.auditing._options import AuditOptions, GoldColumns
 from judgekit.auditing._report import AuditReport, report_from
+from judgekit.auditing._stream_gold import Chunk, FileChunks, GoldChunks, SuiteChunks
 from judgekit.auditing._stream_parts import Mistakes, Orders, Scan
 from judgekit.auditing._tally import Tally
 from judgekit.run._aggregate import ORDER_CODES
@@ -62,14 +64,16 @@ class _Reader:
     judge: str | None
     opts: AuditOptions
 
-    def rows(self, gold: GoldTable, judge: str | None = "") -> LabelRows | None:
-        """The labels of these gold items (of ``judge``; default this reader's)."""
+    def rows(self, gold: GoldTable) -> LabelRows | None:
+        """The labels of these gold items (None: none)."""
+        return self.rows_of(gold.ids.to_pylist(), self.judge)
+
+    def rows_of(self, ids: Sequence[str], judge: str | None) -> LabelRows | None:
+        """The labels of these items (of ``judge``; None: every judge's), None when none."""
         from judgekit.auditing._labels import batch_rows
         from judgekit.run._lookup import label_columns_for
 
-        ids = gold.ids.to_pylist()
-        got = batch_rows(label_columns_for(self.store, ids, self.judge if judge == ""
-                                           else judge), self.source, self.run)
+        got = batch_rows(label_columns_for(self.store, ids, judge), self.source, self.run)
         return got if len(got.order) else None
 
     def items(self, rows: LabelRows, order: str | None = None) -> ItemLabels:
@@ -99,7 +103,8 @@ def audit_run(run: Run, source: str, gold: str | os.PathLike[str] | None,
     suite = SuiteOnce(run, opts.gold_root)
     once = GoldOnce(gold, gold_columns, suite)
     named = _from_labels([], source, "run", run.path, run)  # what errors name
-    once.early(named, opts)
+    if gold is not None:
+        once.early(named, opts)
     chunk = chunk or CHUNK
     with run.store() as store:
         name = choose_judge(shown_judges(store), opts.judge, run.path)
@@ -107,12 +112,14 @@ def audit_run(run: Run, source: str, gold: str | os.PathLike[str] | None,
         labeled = labeled_items(store, judge)
         if not labeled:
             raise ContentError(run.path, "no labels", fix="label some items first")
-        got = once.get(named, opts)
+        got = SuiteChunks(suite.load(), opts) if gold is None and suite.named else \
+            FileChunks(once.get(named, opts))
         reader = _Reader(store, run, source, judge, opts)
         orders = Orders(store, opts.judge, run.path)
-        scan = _scan(reader, got.table, orders, chunk)
-        no_common = ContentError(source, "no item id in common with the gold "
-                                 f"({got.table.source})",
+        scan = _scan(reader, got, orders, chunk)
+        if not got.items and isinstance(got, SuiteChunks):
+            raise got.no_gold()
+        no_common = ContentError(source, f"no item id in common with the gold ({got.source})",
                                  fix="check that both use the same ids (map with --id-col)")
         if not scan.matched:
             raise no_common
@@ -122,13 +129,13 @@ def audit_run(run: Run, source: str, gold: str | os.PathLike[str] | None,
         walk = _Walk(reader, got, space, opts, steps)
         walk.run(orders, chunk)
         boot = Bootstrap(opts.replicates, opts.seed)
-        report = report_from(walk.tally, walk.tally.coverage(len(got.table.ids), labeled), boot,
+        report = report_from(walk.tally, walk.tally.coverage(got.items, labeled), boot,
                              judge_family=opts.judge_family,
                              max_slice_values=opts.max_slice_values)
         report.data["inputs"] = {
             "labels": {"source": source, "kind": "run", "judge": name},
-            "gold": {"source": got.table.source, "label_column": got.table.label_column,
-                     "annotators_column": got.table.annotators_column},
+            "gold": {"source": got.source, "label_column": got.label_column,
+                     "annotators_column": got.annotators_column},
             "slices": got.slices, "model_columns": list(got.models),
         }
         if space[0] == "pairwise":
@@ -137,9 +144,10 @@ def audit_run(run: Run, source: str, gold: str | os.PathLike[str] | None,
                 raise failed
             report.data["agreement_by_order"] = by_order
         shown = [item["id"] for item, _, _ in walk.mistakes.kept]
+        extra = got.got.extra if isinstance(got, FileChunks) else None
         report.data["disagreements"] = walk.mistakes.section(
-            None if got.extra is None else got.extra[0],
-            reader.rows(_ids_only(got.table, shown), judge=None) if shown else None,
+            None if extra is None else extra[0],
+            reader.rows_of(shown, judge=None) if shown else None,
             walk.present, judge=name, label_map=opts.label_map,
             humans=walk.tally.humans.width >= 2)
     robustness = robustness_of(run)
@@ -150,27 +158,10 @@ def audit_run(run: Run, source: str, gold: str | os.PathLike[str] | None,
     return report
 
 
-def _chunks(gold: GoldTable, size: int) -> Iterator[GoldTable]:
-    """The gold, ``size`` items at a time (each a :class:`GoldTable` of those items)."""
-    total = len(gold.ids)
-    for lo in range(0, total, max(size, 1)):
-        n = min(max(size, 1), total - lo)
-        yield replace(gold, ids=gold.ids.slice(lo, n), label=gold.label.slice(lo, n),
-                      annotators=None if gold.annotators is None else
-                      gold.annotators.slice(lo, n), rows=gold.rows.take(np.arange(lo, lo + n)))
-
-
-def _ids_only(gold: GoldTable, ids: Sequence[str]) -> GoldTable:
-    """A gold table of these ids only (what :meth:`_Reader.rows` reads)."""
-    import pyarrow as pa
-
-    return replace(gold, ids=pa.array(list(ids), pa.string()))
-
-
-def _scan(reader: _Reader, gold: GoldTable, orders: Orders, chunk: int) -> Scan:
+def _scan(reader: _Reader, gold: GoldChunks, orders: Orders, chunk: int) -> Scan:
     """The first pass: the labels the matched items use, overall and per order."""
     scan = Scan()
-    for part in _chunks(gold, chunk):
+    for part, _ in gold.chunks(chunk):
         rows = reader.rows(part)
         if rows is None:
             continue
@@ -187,27 +178,27 @@ def _scan(reader: _Reader, gold: GoldTable, orders: Orders, chunk: int) -> Scan:
 class _Walk:
     """The second pass: every chunk joined with the decided codes and added up."""
 
-    def __init__(self, reader: _Reader, got: Gold, space: tuple[str, list[str]],
+    def __init__(self, reader: _Reader, got: GoldChunks, space: tuple[str, list[str]],
                  opts: AuditOptions, steps: str | None) -> None:
         self.reader, self.got, self.space, self.opts = reader, got, space, opts
         self.tally = Tally(*space)
-        self.mistakes = Mistakes(opts.max_disagreements)
+        self.mistakes = Mistakes(opts.max_disagreements, late=got.whole_extra)
         self.present: set[str] = set()
         self.matched = 0
         self.no_error = steps
         self.steps: StepInputs = ([], [], [], [])
 
-    def _join(self, lab: ItemLabels, part: GoldTable, space: tuple[str, list[str]],
+    def _join(self, lab: ItemLabels, part: Chunk, space: tuple[str, list[str]],
               brief: bool = False) -> Any:
         got = self.got
-        return join(lab, part, extra=got.extra, slices=() if brief else got.slices,
+        return join(lab, part[0], extra=part[1], slices=() if brief else got.slices,
                     scale=space[0], judge_family=self.opts.judge_family,
                     model_columns=() if brief else got.models, decided=space)
 
     def run(self, orders: Orders, chunk: int) -> None:
         """Walk the gold's chunks."""
-        for part in _chunks(self.got.table, chunk):
-            rows = self.reader.rows(part)
+        for part in self.got.chunks(chunk):
+            rows = self.reader.rows(part[0])
             if rows is None:
                 continue
             self.add(self._join(self.reader.items(rows), part, self.space))

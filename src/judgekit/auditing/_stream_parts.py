@@ -59,11 +59,13 @@ class Mistakes:
 
     Args:
         limit: Most items listed.
+        late: Read the suite fields of the items kept at the end, in one pass (the suite's
+            fields are one table for every chunk); else each chunk's while it is there.
 
     """
 
-    def __init__(self, limit: int) -> None:
-        self.limit = max(limit, 0)
+    def __init__(self, limit: int, *, late: bool) -> None:
+        self.limit, self.late = max(limit, 0), late
         self.count = 0
         self.key = np.zeros((0, 2))  # (-P(label), position among the matched items)
         self.kept: list[tuple[dict[str, Any], int, Mapping[str, Any]]] = []
@@ -78,16 +80,20 @@ class Mistakes:
         key = np.concatenate([self.key, np.stack([-conf, offset + wrong], axis=1)])
         best = np.lexsort((key[:, 1], key[:, 0]))[:self.limit]
         old = len(self.key)
-        self.kept = [self.kept[b] if b < old else self._made(d, int(wrong[b - old]))
-                     for b in best.tolist()]
+        new = [int(wrong[b - old]) for b in best.tolist() if b >= old]
+        if not self.late and d.fields is not None:
+            d.fields.prefetch(new)  # the chunk's suite rows, in one pass
+        made = iter([self._made(d, i) for i in new])
+        self.kept = [self.kept[b] if b < old else next(made) for b in best.tolist()]
         self.key = key[best]
 
-    @staticmethod
-    def _made(d: AuditData, i: int) -> tuple[dict[str, Any], int, Mapping[str, Any]]:
-        item = entry(d, i, [])
-        f = d.fields
-        extra = -1 if f is None or f.extra_rows is None else int(f.extra_rows[i])
-        return item, extra, {} if f is None else f.gold.raw(int(f.rows[i]))
+    def _made(self, d: AuditData, i: int) -> tuple[dict[str, Any], int, Mapping[str, Any]]:
+        item, f = entry(d, i, []), d.fields
+        if f is None:
+            return item, -1, {}
+        if not self.late or f.extra_rows is None:
+            return item, -1, f.row(i)
+        return item, int(f.extra_rows[i]), f.gold.raw(int(f.rows[i]))
 
     def section(self, extra: Any, rows: LabelRows | None, present: set[str], *,
                 judge: str | None, label_map: Mapping[str, str],

@@ -183,11 +183,18 @@ def read_suite(suite: LoadedSuite, wanted: Wanted,
             are then only the items with a gold label, and their gold comes back too.
 
     """
+    return items_fields(suite.items, suite.path, wanted, gold)
+
+
+def items_fields(items: Sequence[Item], source: Path, wanted: Wanted,
+                 gold: Callable[[Item], tuple[str | None, list[str] | None]] | None = None,
+                 ) -> tuple[SuiteFields, SuiteGold | None]:
+    """:func:`read_suite` of these items: the suite's, or a chunk of them (``source``: the file)."""
     columns = _Columns(wanted)
     ids: list[Any] = []
     labels: list[Any] = []
     votes: list[Any] = []
-    for chunk in chunks(suite.items):
+    for chunk in chunks(items):
         rows = chunk
         if gold is not None:
             got = [gold(item) for item in chunk]
@@ -199,8 +206,7 @@ def read_suite(suite: LoadedSuite, wanted: Wanted,
         ids.append(pa.array([item.id for item in rows], pa.string()))
         columns.add([item.fields for item in rows])
     keep = None if gold is None else (lambda item: gold(item)[0] is not None)
-    fields = SuiteFields(suite.items, suite.path, _concat(ids, pa.string()),
-                         columns.finish(), keep)
+    fields = SuiteFields(items, source, _concat(ids, pa.string()), columns.finish(), keep)
     if gold is None:
         return fields, None
     return fields, SuiteGold(_concat(labels, pa.string()),
