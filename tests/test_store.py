@@ -11,6 +11,7 @@ import pytest
 
 from judgekit import Completion, Label
 from judgekit.run import Store
+from judgekit.run._bulk import Seen
 
 
 def label(item: str, order: str = "AB", *, error: str | None = None, judge: str = "j",
@@ -187,9 +188,98 @@ def test_a_format_1_store_is_converted_in_place(tmp_path: Path) -> None:
             for g in got] == [("x", "A", "B", {"B": 0.8, "A": 0.2}, "B", {"n": 1}, None),
                               ("y", None, None, None, "", {}, "backend: timeout")]
     db = sqlite3.connect(tmp_path / "l.sqlite")
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 3
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert tables == {"judges", "spaces", "completions", "labels"}
+
+
+FORMAT_2 = """
+CREATE TABLE judges (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE spaces (id INTEGER PRIMARY KEY, labels TEXT NOT NULL UNIQUE);
+CREATE TABLE completions (
+    key BLOB PRIMARY KEY, text TEXT NOT NULL, header TEXT, logprobs BLOB) WITHOUT ROWID;
+CREATE TABLE labels (
+    item_id TEXT NOT NULL, ord INTEGER NOT NULL, judge INTEGER NOT NULL, key BLOB NOT NULL,
+    label TEXT, presented TEXT, space INTEGER, probs BLOB, score REAL, rationale TEXT,
+    error TEXT, raw TEXT, extra TEXT, PRIMARY KEY (item_id, ord, judge)) WITHOUT ROWID;
+PRAGMA user_version = 2;
+"""
+
+
+def test_a_format_2_store_keeps_its_rows_and_gains_the_key_index(tmp_path: Path) -> None:
+    key = hashlib.sha256(b"k").hexdigest()
+    comp = Completion(text="B", tokens=("B",), top_logprobs=({"A": -2.0, "B": -0.2},))
+    with Store(tmp_path / "new.sqlite") as store:  # today's rows, written into format 2
+        store.write("j", [(key, comp)], [label("x", key=key), label("y", error="backend: t")])
+        want = list(store.labels())
+        rows = {t: list(store._db.execute(f"SELECT * FROM {t}"))
+                for t in ("judges", "spaces", "completions", "labels")}
+    db = sqlite3.connect(tmp_path / "l.sqlite")
+    db.executescript(FORMAT_2)
+    for table, values in rows.items():
+        db.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(values[0]))})",
+                       values)
+    db.commit()
+    db.close()
+    with Store(tmp_path / "l.sqlite") as store:
+        assert list(store.labels()) == want
+        assert store.cached([key]) == {key: comp}
+        assert list(store._db.execute("SELECT * FROM labels")) == rows["labels"]
+    db = sqlite3.connect(tmp_path / "l.sqlite")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                      "name = 'completions_key'").fetchone() is not None
+    with pytest.raises(sqlite3.IntegrityError):  # one completion per key, as before
+        db.execute("INSERT INTO completions VALUES (?, 'A', NULL, NULL)", (bytes.fromhex(key),))
+
+
+def test_bulk_mode_stores_twins_once_and_reads_back_the_same(tmp_path: Path) -> None:
+    """Without the key index a twin's completion is stored twice; the index build at the end
+    keeps the first, and the labels read back as a store with the index wrote them."""
+    keys = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(3)]
+    first, other = Completion(text="A"), Completion(text="B")
+    batches = [[(keys[0], first), (keys[1], first)], [(keys[0], other), (keys[2], first)]]
+    labels = [[label("a", key=keys[0]), label("b", key=keys[1])],
+              [label("c", key=keys[0]), label("d", key=keys[2])]]
+    wanted = []
+    for bulk in (False, True):
+        with Store(tmp_path / f"{bulk}.sqlite") as store:
+            assert store.bulk(100) if bulk else True
+            for comps, labs in zip(batches, labels, strict=True):
+                store.write("j", comps, labs)
+            if bulk:
+                assert store.count() == 4 and store._db.execute(
+                    "SELECT COUNT(*) FROM completions").fetchone()[0] == 4  # a twin twice
+                store.end_bulk()
+                assert not store.bulk(100)  # completions stored: no bulk mode any more
+            wanted.append((list(store.labels()), store.cached(keys)))
+    assert wanted[0] == wanted[1]
+    assert wanted[1][1][keys[0]] == first  # the first completion of the key is kept
+
+
+def test_a_bulk_run_killed_before_its_index_is_indexed_by_the_next_open(tmp_path: Path) -> None:
+    key = hashlib.sha256(b"k").hexdigest()
+    store = Store(tmp_path / "l.sqlite")
+    assert store.bulk(10)
+    store.write("j", [(key, Completion(text="A"))], [label("x", key=key)])
+    store.write("j", [(key, Completion(text="A"))], [label("y", key=key)])
+    store.close()  # no end_bulk: as a killed run leaves it
+    with Store(tmp_path / "l.sqlite", index=False) as reader:  # a bulk run's own reader
+        assert reader._db.execute("SELECT COUNT(*) FROM completions").fetchone()[0] == 2
+    with Store(tmp_path / "l.sqlite") as store:
+        assert store._db.execute("SELECT COUNT(*) FROM completions").fetchone()[0] == 1
+        assert [lab.raw for lab in store.labels()] == ["A", "A"]
+        assert store.cached([key]) == {key: Completion(text="A")}
+
+
+def test_the_bloom_filter_of_a_bulk_run_never_misses_a_stored_key() -> None:
+    seen = Seen(1000)
+    keys = [hashlib.sha256(str(i).encode()).digest() for i in range(2000)]
+    assert not any(seen.again(keys[:1000]))  # none before
+    assert all(seen.again(keys[:500]))  # every stored one is found again
+    false = sum(seen.again(keys[1000:]))
+    assert false < 10  # 64 KiB for 1,000 expected keys: almost no false positive
+    assert seen.again(["not a digest", keys[0]]) == [True, True]  # hand-written keys: maybe
 
 
 def test_a_batch_of_several_adds_commits_all_or_nothing(tmp_path: Path) -> None:

@@ -47,6 +47,14 @@ class LiveStatus:
         if self.hidden is not None:
             self.hidden.observe(judge, labels)
 
+    def tally(self, judge: str, labels: int, errors: int) -> None:
+        """Count a stored batch by its numbers alone (without hidden gold, nothing reads more).
+
+        Having it lets a run parse and store in a third process (:mod:`judgekit.run._writer`).
+        """
+        self.labels += labels
+        self.errors += errors
+
     def line(self) -> str:
         """E.g. ``1,204 labels/s, 3 errors``, then the hidden gold tally if any."""
         seconds = max(time.monotonic() - self._t0, 1e-9)

@@ -1,8 +1,11 @@
-"""Create a store's tables, or convert a store of format 1 (judgekit 0.1.0) in place.
+"""Create a store's tables, or convert a store of format 1 (judgekit 0.1.0) or 2 in place.
 
 Format 1 kept each raw output twice (in the completion's JSON and on the label), keys as hex
-text, and a timestamp per row. Converting reads it in chunks and writes format 2 rows inside
-the caller's transaction: a conversion killed half-way leaves the format-1 store untouched.
+text, and a timestamp per row. Converting reads it in chunks and writes today's rows inside
+the caller's transaction: a conversion killed half-way leaves the old store untouched.
+Format 2 kept the completions in a table keyed by their random cache key (``WITHOUT ROWID``);
+format 3 keeps them in the order written, with a unique index on the key (built by the
+:class:`~judgekit.run.Store` that opens it): the rows are copied as they are.
 """
 
 from __future__ import annotations
@@ -23,13 +26,19 @@ def upgrade(db: sqlite3.Connection, schema: str, version: int, label_row: LabelR
     if db.execute("PRAGMA user_version").fetchone()[0] >= version:
         return  # another connection converted it while this one waited
     old = {r[1] for r in db.execute("PRAGMA table_info(labels)")}
+    two = bool(old) and db.execute("PRAGMA user_version").fetchone()[0] == 2
     if old:
-        db.execute("ALTER TABLE labels RENAME TO labels_v1")
+        if not two:
+            db.execute("ALTER TABLE labels RENAME TO labels_v1")
         db.execute("ALTER TABLE completions RENAME TO completions_v1")
     for statement in schema.split(";"):
         if statement.strip():
             db.execute(statement)
-    if old:
+    if two:
+        db.execute("INSERT INTO completions SELECT key, text, header, logprobs "
+                   "FROM completions_v1")
+        db.execute("DROP TABLE completions_v1")
+    elif old:
         _convert(db, label_row)
     db.execute(f"PRAGMA user_version = {int(version)}")
 

@@ -18,14 +18,15 @@ completes).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from judgekit._errors import JudgekitError, RunError
+from judgekit._errors import JudgekitError
 from judgekit._types import Item, Label
 from judgekit.backends._contract import Backend
 from judgekit.content._hidden import Mixer
@@ -35,16 +36,17 @@ from judgekit.run._manifest import all_done as _all_done
 from judgekit.run._manifest import fingerprint as fingerprint
 from judgekit.run._manifest import start_manifest as _start_manifest
 from judgekit.run._pipeline import Pipeline
-from judgekit.run._prepare import Batch, batches, check_renders, orders_of
+from judgekit.run._prepare import batches, check_renders, orders_of
+from judgekit.run._record import Accounts, LocalRecorder, Recorder
+from judgekit.run._record import Progress as Progress
 from judgekit.run._rundir import Run
-from judgekit.run._snapshot import snapshot_items
+from judgekit.run._snapshot import snapshot_items, snapshot_while
 from judgekit.run._store import Store
 from judgekit.run._verdict import LabelStep
 from judgekit.run._watch import Watch
 from judgekit.run._worker import Job, job_bytes, prepared_elsewhere, use_process
+from judgekit.run._writer import Remote, WriteJob, use_writer, write_job_bytes
 
-Progress = Callable[[int, int], None]
-"""Called with (done, total) after every batch."""
 _GATHER = 1024
 """Most requests whose labels one transaction stores when judged batches pile up (a slow
 fsync): several batches then share one commit (:class:`Pipeline` ``gather``). Not with a
@@ -163,6 +165,9 @@ def run_suite(
         if "hidden_gold" in manifest:
             manifest["hidden_gold"]["mixed"] = n_hidden
         run.write_manifest(manifest)  # before any label: a kill leaves it true
+        spread = isinstance(suite.items, ItemSource) and use_process(suite.items, n_items)
+        snapshot = (snapshot_while(suite, run) if spread  # texts for exports, written while
+                    else lambda: snapshot_items(suite, run))  # judging on a core left free
         try:
             if watch is not None:
                 watch.start(reader, summary.judges)
@@ -171,28 +176,16 @@ def run_suite(
                 if progress:
                     progress(summary.requests, summary.requests)
             else:
-                step = LabelStep(suite)
-                keep, source = step.checker is not None, suite.items
-                job = (Job(source, mixer, renderer, system, summary.judges, reader.path,
-                           batch_size, trusted, keep)
-                       if isinstance(source, ItemSource) and use_process(source, n_items)
-                       else None)
-                blob = job_bytes(job) if job is not None else None
-                prepared = (
-                    prepared_elsewhere(job, blob) if job is not None and blob is not None
-                    else batches(stream(), renderer, system, summary.judges, reader,
-                                 batch_size=batch_size, trust_done=trusted, keep_items=keep))
-                record = _Recorder(judges, writer, step, summary, progress, watch)
-                try:
-                    Pipeline(prepared, record.judge, record.write,
-                             gather=1 if _may_stop(watch) else max(1, _GATHER // batch_size)).run()
-                finally:
-                    prepared.close()  # a second process, if any, ends with it
-        except JudgekitError as exc:  # a watch (or the backend) stopped it: say so, keep all
-            manifest.update(status="stopped", stopped=str(exc))
-            run.write_manifest(manifest)
+                _judge_all(suite, judges, summary, (reader, writer), mixer, batch_size,
+                           (trusted, spread), Accounts(summary, progress, watch))
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                snapshot()  # its thread ends before the run does
+            if isinstance(exc, JudgekitError):  # a watch (or the backend) stopped it: say so
+                manifest.update(status="stopped", stopped=str(exc))
+                run.write_manifest(manifest)  # every label stored so far is kept
             raise
-        manifest["items_snapshot"] = snapshot_items(suite, run)  # texts for exports
+        manifest["items_snapshot"] = snapshot()
         summary.seconds = time.time() - t0
         manifest.update(finished=time.time(), status="complete", labels_made_from=inputs,
                         summary={k: v for k, v in asdict(summary).items() if k != "out"})
@@ -215,52 +208,48 @@ def chunked(items: Iterable[Item], size: int = CHUNK) -> Iterator[list[Item]]:
         yield chunk
 
 
-class _Recorder:
-    """The judge and record stages of a run: ask the backend; parse and store durably."""
+def _judge_all(suite: LoadedSuite, judges: list[Backend], summary: RunSummary,
+               stores: tuple[Store, Store], mixer: Mixer | None, batch_size: int,
+               trusted_spread: tuple[bool, bool], accounts: Accounts) -> None:
+    """Prepare, judge, parse and store every request not done yet (the run's pipeline).
 
-    def __init__(self, judges: list[Backend], store: Store, step: LabelStep, summary: RunSummary,
-                 progress: Progress | None, watch: Watch | None = None) -> None:
-        self.judges, self.store, self.step, self.summary = judges, store, step, summary
-        self.progress, self.watch = progress, watch
-        self.done = 0
-
-    def judge(self, batch: Batch) -> Batch:
-        """Answer the batch's requests that are neither cached nor duplicates (model call)."""
-        fresh = batch.fresh()
-        if fresh:
-            backend = self.judges[batch.judge]
-            got = backend.complete([r for r, _ in fresh])
-            if len(got) != len(fresh):
-                raise RunError(f"backend {backend.model} returned {len(got)} completions "
-                               f"for {len(fresh)} requests")
-            batch.answers = {k: c for (_, k), c in zip(fresh, got, strict=True)}
-        return batch
-
-    def write(self, done: list[Batch]) -> None:
-        """Parse judged batches' completions into labels and store them in one transaction.
-
-        Each batch's rows are added as soon as they are parsed (only the watch, if any, keeps
-        the labels until the commit), so gathering batches costs no more memory than one.
-        """
-        summary, seen = self.summary, list[tuple[str, list[Label]]]()
-        with self.store.batch():
-            for batch in done:
-                model = self.judges[batch.judge].model
-                labels = [self.step.label(batch.cached.get(k) or batch.answers[k], r, model, k,
-                                          batch.items.get(r.item_id))
-                          for r, k in batch.requests]
-                for label in labels:
-                    summary.count(label)
-                if labels:
-                    self.store.add(batch.answers.items(), labels)
-                    if self.watch is not None:
-                        seen.append((model, labels))
-        for model, labels in seen:  # after the commit: a stop loses no stored label
-            self.watch.observe(model, labels)  # type: ignore[union-attr]
-        for batch in done:
-            summary.skipped += batch.skipped
-            summary.cached += len(batch.requests) - len(batch.answers)
-            summary.judged += len(batch.answers)
-            self.done += batch.skipped + len(batch.requests)
-            if self.progress and (batch.requests or batch.skipped):
-                self.progress(self.done, summary.requests)
+    A large streamed suite prepares its batches in a second process (:mod:`._worker`) and,
+    unless a watch must read every label, parses and stores them in a third
+    (:mod:`._writer`): the run's process then only feeds the judge.
+    """
+    renderer, system, models = suite.renderer, suite.renderer.system_message(), summary.judges
+    (reader, writer), (trusted, spread) = stores, trusted_spread
+    step = LabelStep(suite)
+    keep, source = step.checker is not None, suite.items
+    job = (Job(source, mixer, renderer, system, models, reader.path, batch_size, trusted, keep)
+           if spread and isinstance(source, ItemSource) else None)
+    blob = job_bytes(job) if job is not None else None
+    prepared = (prepared_elsewhere(job, blob) if job is not None and blob is not None
+                else batches(mixer(chunked(source)) if mixer else chunked(source), renderer,
+                             system, models, reader, batch_size=batch_size,
+                             trust_done=trusted, keep_items=keep))
+    bulk = writer.bulk(summary.requests)  # a fresh store: its key index is built at the end
+    stored = (write_job_bytes(WriteJob(writer.path, models, step, renderer.sampling,
+                                       summary.requests if bulk else None))
+              if spread and use_writer(accounts.watch) else None)
+    remote = Remote(stored, renderer.sampling, accounts) if stored is not None else None
+    record = (remote.write if remote is not None
+              else LocalRecorder(models, writer, step, judges, accounts).write)
+    gather = 1 if _may_stop(accounts.watch) else max(1, _GATHER // batch_size)
+    try:
+        try:
+            Pipeline(prepared, Recorder(models, writer, step, judges).judge, record,
+                     gather=gather).run()
+        except BaseException:
+            if remote is not None:  # what was judged and sent is still stored
+                with contextlib.suppress(Exception):
+                    remote.finish()
+            raise
+        if remote is not None:
+            remote.finish()
+    finally:
+        prepared.close()  # a second process, if any, ends with it
+        if remote is not None:
+            remote.close()
+        if bulk:
+            writer.end_bulk()

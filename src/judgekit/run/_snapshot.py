@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
@@ -106,6 +107,35 @@ def snapshot_items(suite: LoadedSuite, run: Run) -> str | None:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
     return rel
+
+
+def snapshot_while(suite: LoadedSuite, run: Run) -> Callable[[], str | None]:
+    """Start :func:`snapshot_items` in a thread; the function that waits for its result.
+
+    A run writes its snapshot while it judges (the texts do not depend on the labels), on the
+    core its own process leaves free while a second and third process prepare and store.
+    The returned function raises what :func:`snapshot_items` raised; call it in every case
+    (it joins the thread).
+    """
+    result: list[str | None] = []
+    error: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            result.append(snapshot_items(suite, run))
+        except BaseException as exc:  # raised by wait()
+            error.append(exc)
+
+    thread = threading.Thread(target=work, name="judgekit-snapshot", daemon=True)
+    thread.start()
+
+    def wait() -> str | None:
+        thread.join()
+        if error:
+            raise error[0]
+        return result[0]
+
+    return wait
 
 
 def _key(suite: LoadedSuite) -> str:

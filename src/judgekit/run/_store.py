@@ -1,9 +1,10 @@
 """The label store: one lean SQLite file per run, append-mostly, fsync'd per batch.
 
-Tables (store format 2, ``PRAGMA user_version``):
+Tables (store format 3, ``PRAGMA user_version``):
 
 - ``completions``: the cache, request key -> raw completion, each kept once
-  (:mod:`judgekit.run._codec`); keyed by the 32-byte key, ``WITHOUT ROWID``;
+  (:mod:`judgekit.run._codec`), in the order written; a unique index on the 32-byte key,
+  which a fresh run builds once at its end (:mod:`judgekit.run._bulk`);
 - ``labels``: one row per item x order x judge (primary key on that triple, ``WITHOUT
   ROWID``): the parsed verdict, its distribution packed, and the request key; the raw output
   is read from the completion and kept on the label only where it differs;
@@ -13,12 +14,11 @@ A batch's completions and labels are written in one transaction with ``synchrono
 a run killed at any instant (SIGKILL included) holds every label of every committed batch and
 nothing of the batch in flight: resuming judges exactly what is missing, and the primary key
 makes a duplicate impossible. A resumed run asks :meth:`Store.done` one chunk of items at a
-time. A format-1 store (judgekit 0.1.0) is converted in place the first time it is opened.
+time. A store of format 1 (judgekit 0.1.0) or 2 is converted in place when first opened.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,26 +28,23 @@ from typing import Any
 
 from judgekit._types import Completion, Label
 from judgekit.content._hidden import HIDDEN_PREFIX
+from judgekit.run._bulk import Seen, drop_index, ensure_index
 from judgekit.run._codec import (
-    ORDER_CODE,
     ORDERS,
     completion_in,
     completion_out,
     key_in,
     key_out,
-    pack,
-    presented_in,
-    presented_out,
-    unpack,
 )
+from judgekit.run._rows import Rows
 
-FORMAT = 2
+FORMAT = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS judges (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS spaces (id INTEGER PRIMARY KEY, labels TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS completions (
-    key BLOB PRIMARY KEY, text TEXT NOT NULL, header TEXT, logprobs BLOB
-) WITHOUT ROWID;
+    key BLOB NOT NULL, text TEXT NOT NULL, header TEXT, logprobs BLOB
+);
 CREATE TABLE IF NOT EXISTS labels (
     item_id TEXT NOT NULL, ord INTEGER NOT NULL, judge INTEGER NOT NULL, key BLOB NOT NULL,
     label TEXT, presented TEXT, space INTEGER, probs BLOB, score REAL, rationale TEXT,
@@ -63,16 +60,19 @@ _IN = 500
 LABELS_FILE = "labels.sqlite"
 
 
-class Store:
+class Store(Rows):
     """A run's SQLite store.
 
     Args:
-        path: The SQLite file (created if absent; a format-1 store is converted).
+        path: The SQLite file (created if absent; an older format is converted).
+        index: Build the completions' key index if it is missing (a bulk run's own
+            connections do not: :meth:`bulk`).
 
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, index: bool = True) -> None:
         self.path = path
+        self._seen: Seen | None = None
         self._db = sqlite3.connect(path, isolation_level=None, timeout=60,
                                    check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -91,14 +91,8 @@ class Store:
             with self.batch():
                 upgrade(self._db, _SCHEMA, FORMAT, self._label_row)
         self._load_names()
-
-    def _load_names(self) -> None:
-        """Judge and label-space ids as committed."""
-        self._judges = dict(self._db.execute("SELECT name, id FROM judges"))
-        self._judge_names = {i: n for n, i in self._judges.items()}
-        self._spaces = {tuple(json.loads(t)): i for i, t in
-                        self._db.execute("SELECT id, labels FROM spaces")}
-        self._space_labels = {i: s for s, i in self._spaces.items()}
+        if index:
+            ensure_index(self._db)
 
     def close(self) -> None:
         """Close the database."""
@@ -133,6 +127,23 @@ class Store:
         """Every ``(item_id, order) -> key`` of :meth:`done` (small runs and tests only)."""
         ids = [r[0] for r in self._db.execute("SELECT DISTINCT item_id FROM labels")]
         return self.done(judge, ids)
+
+    def bulk(self, expected: int) -> bool:
+        """Store completions without their key index until :meth:`end_bulk` (if none is stored).
+
+        Only for a run that asks the cache nothing (:mod:`judgekit.run._bulk`); ``expected``:
+        about how many completions it will store. Returns whether bulk mode is on.
+        """
+        if self.has_completions():
+            return False
+        drop_index(self._db)
+        self._seen = Seen(expected)
+        return True
+
+    def end_bulk(self) -> None:
+        """Build the key index a bulk run left out (also done by the next open)."""
+        self._seen = None
+        ensure_index(self._db)
 
     def cached(self, keys: Sequence[str]) -> dict[str, Completion]:
         """Cached completions for the keys that have one."""
@@ -193,9 +204,14 @@ class Store:
             "INSERT OR IGNORE INTO completions VALUES (?, ?, ?, ?)", rows).rowcount
         texts = {k: c.text for k, c in fresh.items()}
         batch = list(labels)
-        if added < len(rows):  # some were cached already: labels read those
-            texts.update(self._texts(list(texts)))
-        texts.update(self._texts([lab.key for lab in batch if lab.key not in texts]))
+        if self._seen is not None:  # bulk: a key maybe stored before keeps raw on its labels
+            for k, again in zip(list(texts), self._seen.again(list(raw.values())), strict=True):
+                if again:
+                    del texts[k]
+        else:
+            if added < len(rows):  # some were cached already: labels read those
+                texts.update(self._texts(list(texts)))
+            texts.update(self._texts([lab.key for lab in batch if lab.key not in texts]))
         self._db.executemany(
             "INSERT OR REPLACE INTO labels VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [self._label_row(lab, texts.get(lab.key), raw.get(lab.key)) for lab in batch])
@@ -257,44 +273,3 @@ class Store:
                 "SELECT key, text FROM completions WHERE key IN "
                 f"({','.join('?' * len(chunk))})", chunk))
         return out
-
-    def _id(self, table: str, column: str, value: str) -> int:
-        """The id of ``value`` in a names table, added if new (inside the write)."""
-        self._db.execute(f"INSERT OR IGNORE INTO {table} ({column}) VALUES (?)", (value,))
-        return int(self._db.execute(f"SELECT id FROM {table} WHERE {column} = ?",
-                                    (value,)).fetchone()[0])
-
-    def _label_row(self, lab: Label, text: str | None,
-                   key: bytes | str | None = None) -> tuple[object, ...]:
-        """The row of a label (``key``: its key as stored, when known)."""
-        jid = self._judges.get(lab.judge)
-        if jid is None:
-            jid = self._judges[lab.judge] = self._id("judges", "name", lab.judge)
-            self._judge_names[jid] = lab.judge
-        space = blob = None
-        if lab.probs is not None:
-            names = tuple(lab.probs)
-            space = self._spaces.get(names)
-            if space is None:
-                space = self._spaces[names] = self._id("spaces", "labels",
-                                                       json.dumps(list(names)))
-                self._space_labels[space] = names
-            blob = pack([float(v) for v in lab.probs.values()])
-        return (lab.item_id, ORDER_CODE[lab.order], jid, key_in(lab.key) if key is None else key,
-                lab.label,
-                presented_in(lab.label, lab.label_presented, lab.order), space, blob,
-                lab.score, lab.rationale, lab.error, None if text == lab.raw else lab.raw,
-                json.dumps(dict(lab.extra)) if lab.extra else None)
-
-    def _label(self, row: tuple[Any, ...]) -> Label:
-        (item_id, ord_, jid, key, label, presented, space, probs, score, rationale, error,
-         raw, extra) = row
-        order = ORDERS[ord_]
-        return Label(
-            item_id=item_id, order=order, judge=self._judge_names[jid], key=key_out(key),
-            label=label, label_presented=presented_out(label, presented, order),
-            probs=None if probs is None else dict(zip(self._space_labels[space], unpack(probs),
-                                                      strict=True)),
-            score=score, rationale=rationale, error=error, raw=raw,
-            extra=json.loads(extra) if extra else {},
-        )

@@ -139,7 +139,7 @@ def serve() -> None:
     os.dup2(2, 1)  # anything printed goes to stderr, not into the batches
     try:
         job: Job = pickle.load(sys.stdin.buffer)
-        with Store(job.store) as store:
+        with Store(job.store, index=False) as store:  # a bulk run builds it at its end
             chunks: Iterator[list[Item]] = job.items.chunks(CHUNK)
             if job.mixer is not None:
                 chunks = job.mixer(chunks)
