@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -68,23 +69,28 @@ def completion_in(c: Completion) -> tuple[str, str | None, bytes | None]:
     (a backend's ``None``) go into the header as JSON instead of the packed array, so every
     completion reads back exactly.
     """
-    top = c.top_logprobs
-    if (len(top) == 1 and c.tokens == (c.text,) and c.prompt_tokens is None
-            and c.error is None):  # a one-token verdict, the usual case: header memoized
-        names = tuple(top[0])
+    return completion_fields_in(c.text, c.tokens, c.top_logprobs, c.prompt_tokens, c.error)
+
+
+def completion_fields_in(text: str, tokens: tuple[str, ...],
+                         top: tuple[Mapping[str, float], ...], prompt_tokens: int | None,
+                         error: str | None) -> tuple[str, str | None, bytes | None]:
+    """:func:`completion_in` of a completion given as its fields (in their order)."""
+    if (len(top) == 1 and tokens == (text,) and prompt_tokens is None
+            and error is None):  # a one-token verdict, the usual case: header memoized
         values = list(top[0].values())
         if all(type(v) is float for v in values):
-            return c.text, _one_token_header(names), pack(values)
+            return text, _one_token_header(tuple(top[0])), pack(values)
     packed = all(type(v) is float for d in top for v in d.values())
-    head: list[Any] = [None if c.tokens == (c.text,) else list(c.tokens),
-                       [list(d) if packed else dict(d) for d in c.top_logprobs],
-                       c.prompt_tokens, c.error, packed]
+    head: list[Any] = [None if tokens == (text,) else list(tokens),
+                       [list(d) if packed else dict(d) for d in top],
+                       prompt_tokens, error, packed]
     while head and head[-1] == _DEFAULTS[len(head) - 1]:
         head.pop()
     if not head:
-        return c.text, None, None
-    blob = pack([v for d in c.top_logprobs for v in d.values()]) if packed else None
-    return c.text, json.dumps(head, ensure_ascii=False, separators=(",", ":")), blob
+        return text, None, None
+    blob = pack([v for d in top for v in d.values()]) if packed else None
+    return text, json.dumps(head, ensure_ascii=False, separators=(",", ":")), blob
 
 
 @lru_cache(maxsize=1024)

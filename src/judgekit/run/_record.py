@@ -108,24 +108,24 @@ class Recorder:
         kept until the commit, in :attr:`kept`), so gathering batches costs no more memory
         than one. Returns one tally per batch, valid once committed.
         """
-        tallies = []
-        label = self.step.label
         with self.store.batch():
-            for batch in done:
-                model = self.models[batch.judge]
-                cached, answers, items = batch.cached, batch.answers, batch.items
-                labels = [label(cached.get(k) or answers[k], r, model, k, items.get(r.item_id))
-                          for r, k in batch.requests]
-                tally = Tally(model, batch.skipped, len(labels), len(answers))
-                for lab in labels:
-                    if lab.error or lab.extra:
-                        tally.count(lab)
-                if labels:
-                    self.store.add(answers.items(), labels)
-                    if self.kept is not None:
-                        self.kept.append((model, labels))
-                tallies.append(tally)
-        return tallies
+            return [self.store_one(batch) for batch in done]
+
+    def store_one(self, batch: Batch) -> Tally:
+        """Parse one judged batch and add its rows (inside :meth:`Store.batch`); its tally."""
+        model, label = self.models[batch.judge], self.step.label
+        cached, answers, items = batch.cached, batch.answers, batch.items
+        labels = [label(cached.get(k) or answers[k], r, model, k, items.get(r.item_id))
+                  for r, k in batch.requests]
+        tally = Tally(model, batch.skipped, len(labels), len(answers))
+        for lab in labels:
+            if lab.error or lab.extra:
+                tally.count(lab)
+        if labels:
+            self.store.add(answers.items(), labels)
+            if self.kept is not None:
+                self.kept.append((model, labels))
+        return tally
 
 
 class Accounts:

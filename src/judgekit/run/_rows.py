@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from judgekit._types import Label
+from judgekit._types import Label, Order, Sampling
 from judgekit.run._codec import (
     ORDER_CODE,
     ORDERS,
@@ -22,6 +23,11 @@ from judgekit.run._codec import (
     presented_out,
     unpack,
 )
+from judgekit.run._verdict import SWAP, expected_score, label_probs
+
+CompletionFields = tuple[str, tuple[str, ...], tuple[Mapping[str, float], ...], "int | None",
+                         "str | None"]
+"""A completion as its fields, in :class:`~judgekit.Completion`'s order (as they cross pipes)."""
 
 
 class Rows:
@@ -47,21 +53,59 @@ class Rows:
         return int(self._db.execute(f"SELECT id FROM {table} WHERE {column} = ?",
                                     (value,)).fetchone()[0])
 
+    def _judge_id(self, judge: str) -> int:
+        """The judge's id (added inside the write if new)."""
+        jid = self._judges.get(judge)
+        if jid is None:
+            jid = self._judges[judge] = self._id("judges", "name", judge)
+            self._judge_names[jid] = judge
+        return jid
+
+    def _space_id(self, names: tuple[str, ...]) -> int:
+        """The label space's id (added inside the write if new)."""
+        space = self._spaces.get(names)
+        if space is None:
+            space = self._spaces[names] = self._id("spaces", "labels", json.dumps(list(names)))
+            self._space_labels[space] = names
+        return space
+
+    def verdict_rows(self, judge: str, requests: Sequence[tuple[str, Order, str]],
+                     answers: Mapping[str, CompletionFields], sampling: Sampling,
+                     values: Mapping[str, float] | None) -> list[tuple[Any, ...]] | None:
+        """The rows :meth:`_label_row` gives the labels :func:`to_label` makes, made directly.
+
+        For answered verdict-mode requests ``(item id, order, key)`` of a suite without a
+        checker: no ``Label`` is built. None when a request needs the full path (an error,
+        no label distribution, a rationale). The key is still its text and the ``raw``
+        column holds the completion's text (:meth:`Store.add_rows` stores the key's bytes,
+        and the text only where the stored completion differs).
+        """
+        if sampling.mode != "verdict":
+            return None
+        labels, jid, out = sampling.labels, self._judge_id(judge), []
+        for item_id, order, key in requests:
+            text, _, top, _, error = answers[key]
+            probs = label_probs(top[0], labels) if top and error is None else None
+            if probs is None:
+                return None
+            presented = max(probs, key=probs.__getitem__)
+            score = expected_score(probs, values)
+            label = presented
+            if order == "BA":
+                probs = {SWAP.get(k, k): v for k, v in probs.items()}
+                label = SWAP.get(presented, presented)
+            out.append((item_id, ORDER_CODE[order], jid, key, label,
+                        presented_in(label, presented, order), self._space_id(tuple(probs)),
+                        pack(list(probs.values())), score, None, None, text, None))
+        return out
+
     def _label_row(self, lab: Label, text: str | None,
                    key: bytes | str | None = None) -> tuple[object, ...]:
         """The row of a label (``key``: its key as stored, when known)."""
-        jid = self._judges.get(lab.judge)
-        if jid is None:
-            jid = self._judges[lab.judge] = self._id("judges", "name", lab.judge)
-            self._judge_names[jid] = lab.judge
+        jid = self._judge_id(lab.judge)
         space = blob = None
         if lab.probs is not None:
-            names = tuple(lab.probs)
-            space = self._spaces.get(names)
-            if space is None:
-                space = self._spaces[names] = self._id("spaces", "labels",
-                                                       json.dumps(list(names)))
-                self._space_labels[space] = names
+            space = self._space_id(tuple(lab.probs))
             blob = pack([float(v) for v in lab.probs.values()])
         return (lab.item_id, ORDER_CODE[lab.order], jid, key_in(lab.key) if key is None else key,
                 lab.label,

@@ -20,7 +20,7 @@ time. A store of format 1 (judgekit 0.1.0) or 2 is converted in place when first
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import groupby
 from pathlib import Path
@@ -31,12 +31,13 @@ from judgekit.content._hidden import HIDDEN_PREFIX
 from judgekit.run._bulk import Seen, drop_index, ensure_index
 from judgekit.run._codec import (
     ORDERS,
+    completion_fields_in,
     completion_in,
     completion_out,
     key_in,
     key_out,
 )
-from judgekit.run._rows import Rows
+from judgekit.run._rows import CompletionFields, Rows
 
 FORMAT = 3
 _SCHEMA = """
@@ -197,24 +198,44 @@ class Store(Rows):
     def add(self, completions: Iterable[tuple[str, Completion]],
             labels: Iterable[Label]) -> None:
         """:meth:`write`'s rows, inside an open :meth:`batch` (stored when it commits)."""
-        fresh = {k: c for k, c in completions if c.error is None}
+        batch = list(labels)
+        texts, raw = self._completions({k: completion_in(c) for k, c in completions
+                                        if c.error is None}, [lab.key for lab in batch])
+        self._db.executemany(
+            "INSERT OR REPLACE INTO labels VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [self._label_row(lab, texts.get(lab.key), raw.get(lab.key)) for lab in batch])
+
+    def add_rows(self, rows: list[tuple[Any, ...]],
+                 answers: Mapping[str, CompletionFields]) -> None:
+        """:meth:`add` of :meth:`verdict_rows` (their completions: ``answers``), in a batch."""
+        texts, raw = self._completions({k: completion_fields_in(*a) for k, a in answers.items()
+                                        if a[4] is None}, [r[3] for r in rows])
+        self._db.executemany(
+            "INSERT OR REPLACE INTO labels VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(*r[:3], raw[r[3]] if r[3] in raw else key_in(r[3]), *r[4:11],
+              None if texts.get(r[3]) == r[11] else r[11], None) for r in rows])
+
+    def _completions(self, fresh: dict[str, tuple[str, str | None, bytes | None]],
+                     keys: list[str]) -> tuple[dict[str, str], dict[str, bytes | str]]:
+        """Insert new completions (as :func:`completion_in` rows); labels' texts, stored keys.
+
+        The texts are what a label of each key compares its raw output with (kept on the
+        label only where it differs): the completion stored under the key.
+        """
         raw = {k: key_in(k) for k in fresh}
-        rows = [(raw[k], *completion_in(c)) for k, c in fresh.items()]
+        rows = [(raw[k], *row) for k, row in fresh.items()]
         added = self._db.executemany(
             "INSERT OR IGNORE INTO completions VALUES (?, ?, ?, ?)", rows).rowcount
-        texts = {k: c.text for k, c in fresh.items()}
-        batch = list(labels)
+        texts = {k: row[0] for k, row in fresh.items()}
         if self._seen is not None:  # bulk: a key maybe stored before keeps raw on its labels
             for k, again in zip(list(texts), self._seen.again(list(raw.values())), strict=True):
                 if again:
                     del texts[k]
-        else:
-            if added < len(rows):  # some were cached already: labels read those
-                texts.update(self._texts(list(texts)))
-            texts.update(self._texts([lab.key for lab in batch if lab.key not in texts]))
-        self._db.executemany(
-            "INSERT OR REPLACE INTO labels VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [self._label_row(lab, texts.get(lab.key), raw.get(lab.key)) for lab in batch])
+            return texts, raw
+        if added < len(rows):  # some were cached already: labels read those
+            texts.update(self._texts(list(texts)))
+        texts.update(self._texts([k for k in keys if k not in texts]))
+        return texts, raw
 
     def labels(self, judge: str | None = None, *,
                hidden: bool | None = None) -> Iterator[Label]:

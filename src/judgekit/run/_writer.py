@@ -33,7 +33,7 @@ from typing import Any
 from judgekit._errors import RunError
 from judgekit._types import Completion, Request, Sampling
 from judgekit.run._prepare import Batch
-from judgekit.run._record import Accounts, Recorder
+from judgekit.run._record import Accounts, Recorder, Tally
 from judgekit.run._store import Store
 from judgekit.run._verdict import LabelStep
 from judgekit.run._watch import Watch
@@ -196,8 +196,10 @@ def serve() -> None:
             if job.bulk is not None:
                 store.bulk(job.bulk)
             recorder = Recorder(job.models, store, job.step)
-            while (group := _gather(inbox, job.sampling)) is not None:
-                _put(out, recorder.store_batches(group))
+            while (group := _gather(inbox)) is not None:
+                with store.batch():
+                    tallies = [_store_one(recorder, job, m) for m in group]
+                _put(out, tallies)
         _put(out, None)
     except EOFError:  # the run ended (or was killed) in the middle: store nothing more
         os._exit(0)
@@ -215,15 +217,15 @@ def _read(inbox: queue.Queue[object]) -> None:
         inbox.put(EOFError(str(exc)))
 
 
-def _gather(inbox: queue.Queue[object], sampling: Sampling) -> list[Batch] | None:
-    """The next group of batches: what is waiting, up to :data:`GATHER` requests."""
+def _gather(inbox: queue.Queue[object]) -> list[Any] | None:
+    """The next group of batches (as sent): what is waiting, up to :data:`GATHER` requests."""
     first = inbox.get()
     if first is None or isinstance(first, BaseException):
         if isinstance(first, BaseException):
             raise first
         return None
-    group = [_unwire(m, sampling) for m in first]  # type: ignore[attr-defined]
-    while sum(len(b.requests) for b in group) < GATHER:
+    group: list[Any] = list(first)  # type: ignore[call-overload]
+    while sum(len(m[2]) for m in group) < GATHER:
         try:
             more = inbox.get_nowait()
         except queue.Empty:
@@ -231,8 +233,25 @@ def _gather(inbox: queue.Queue[object], sampling: Sampling) -> list[Batch] | Non
         if more is None or isinstance(more, BaseException):
             inbox.put(more)  # ends the next call (after this group is stored)
             break
-        group.extend(_unwire(m, sampling) for m in more)  # type: ignore[attr-defined]
+        group.extend(more)  # type: ignore[arg-type]
     return group
+
+
+def _store_one(recorder: Recorder, job: WriteJob, message: Sequence[Any]) -> Tally:
+    """Store one judged batch (as sent); its tally.
+
+    Verdicts of a suite without a checker go the short way: straight from the completions'
+    fields to the store's rows (:meth:`Store.verdict_rows`), the same rows as the full path.
+    """
+    judge, skipped, rows, cached, _, answers = message
+    model, store, step = job.models[judge], recorder.store, recorder.step
+    if step.checker is None and not cached and all(len(row) == 3 for row in rows):
+        made = store.verdict_rows(model, rows, answers, job.sampling, step.values)
+        if made is not None:
+            if made:
+                store.add_rows(made, answers)
+            return Tally(model, skipped, len(made), len(answers))
+    return recorder.store_one(_unwire(message, job.sampling))
 
 
 def _put(out: Any, message: object) -> None:
