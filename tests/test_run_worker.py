@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import sqlite3
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -118,3 +119,32 @@ def test_a_prompt_pickles_by_name_and_refuses_changed_files(make_suite: MakeSuit
     assert copy.requests(item, system) == renderer.requests(item, system)
     with pytest.raises(TemplateError, match="changed while the run was starting"):
         _recompile(renderer.prompt.name, "0" * 64)
+
+
+@pytest.mark.parametrize("suite", [{}, {"mode": "rationale"},
+                                   {"rubric": "core/quality", "prompt": "core/pointwise",
+                                    "gold": None}])
+def test_the_third_process_stores_the_rows_the_run_would(
+        make_suite: MakeSuite, pairwise: Rows, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        suite: dict[str, Any]) -> None:
+    """The third process (run/_writer) builds verdict rows without Label objects, and falls
+    back to the full path for a batch with an error or unreadable text, and for rationales:
+    the same table rows (batches of 16: most go the short way)."""
+    rows = pairwise(120)
+    if "prompt" in suite:
+        rows = [{"id": r["id"], "prompt": r["prompt"], "response": r["response_a"]}
+                for r in rows]
+    path = make_suite(rows, **suite)
+    tables = {}
+    for mode in ("0", "1"):
+        monkeypatch.setenv(ENV, mode)
+        summary = run_suite(load_suite(str(path)),
+                            [FakeBackend(0, error_every=37, garbage_every=53)],
+                            tmp_path / mode, batch_size=16)
+        assert summary.errors > 0 and summary.error_kinds.get("backend")
+        db = sqlite3.connect(tmp_path / mode / "labels.sqlite")
+        tables[mode] = {t: sorted(db.execute(f"SELECT * FROM {t}"), key=repr)
+                        for t in ("labels", "completions", "judges", "spaces")}
+        db.close()
+    assert tables["0"] == tables["1"]
+    assert labels(tmp_path / "0") == labels(tmp_path / "1")
