@@ -63,7 +63,8 @@ def test_a_finished_run_resumes_without_rendering(make_suite: MakeSuite, pairwis
     out = tmp_path / "run"
     renders = _Counting(monkeypatch)
     first = run_suite(load_suite(str(path)), [FakeBackend()], out, batch_size=8)
-    assert first.judged == 60 and (renders.checks, renders.calls) == (30, 30)  # check, run
+    # loading read every item, and the prompt prints only mapped fields: no check pass
+    assert first.judged == 60 and (renders.checks, renders.calls) == (0, 30)
     manifest = open_run(out).manifest
     assert manifest["checked"] == manifest["labels_made_from"] is not None
     renders.calls = renders.checks = 0
@@ -73,7 +74,11 @@ def test_a_finished_run_resumes_without_rendering(make_suite: MakeSuite, pairwis
     rows[4]["response_a"] = "A changed answer."  # other inputs: everything is rendered
     path = make_suite(rows)
     changed = run_suite(load_suite(str(path)), [FakeBackend()], out, batch_size=8)
-    assert (changed.skipped, changed.judged, renders.checks, renders.calls) == (58, 2, 30, 30)
+    assert (changed.skipped, changed.judged, renders.checks, renders.calls) == (58, 2, 0, 30)
+    loaded = load_suite(str(path))
+    assert loaded.items.columns is not None  # what made the check pass needless
+    assert not loaded.renderer.check_needed(loaded.items.columns)
+    assert loaded.renderer.check_needed(loaded.items.columns | {"conversation"})
 
 
 class _FailsAfter(FakeBackend):

@@ -86,6 +86,8 @@ class ItemSource(Sequence[Item]):
         pair = (self.fields.get("chosen"), self.fields.get("rejected"))
         self.preference = (pair[0], pair[1]) if pair[0] and pair[1] else None
         self._count: int | None = None
+        self.columns: frozenset[str] | None = None
+        """Every field name the items had when :meth:`check` last read them all."""
         self._all: list[Item] | None = None
         self._digest: str | None = None
 
@@ -163,8 +165,11 @@ class ItemSource(Sequence[Item]):
 
         """
         hashes: list[Any] = []
+        columns: set[str] = set()
         for chunk in self.chunks(each=each):
             hashes.append(np.fromiter((hash(it.id) for it in chunk), np.int64, len(chunk)))
+            for it in chunk:
+                columns.update(it.fields)
         flat = np.concatenate(hashes) if hashes else np.empty(0, np.int64)
         hashes.clear()
         flat.sort()  # in place: at most twice 8 bytes per item, for a moment
@@ -177,7 +182,7 @@ class ItemSource(Sequence[Item]):
         if not flat.size:
             raise ContentError(self.location.path or self.location.text, "no items",
                                fix="add at least one item (one JSON object per line)")
-        self._count = int(flat.size)
+        self._count, self.columns = int(flat.size), frozenset(columns)
         return self._count
 
     def describe(self) -> dict[str, Any]:

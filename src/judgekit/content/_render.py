@@ -12,6 +12,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -145,6 +146,18 @@ class Renderer:
                 and "conversation" not in have and "step_text" not in have):
             return
         self.requests(item, system)
+
+    def check_needed(self, columns: AbstractSet[str]) -> bool:
+        """Whether :meth:`check` may render (or fail) for an item whose fields are among these.
+
+        False when the templates are spliced and print only mapped fields (which every item
+        has: :class:`~judgekit.content._items.ItemSource` requires them) and no column is
+        context the prompt must show: every such item then passes without being read.
+        """
+        have = self.fields.keys()
+        spliced = all(isinstance(f, Splice) and set(f.slots) - {None} <= have
+                      for f in (self._splice(o) for o in self.orders()))
+        return not spliced or bool({"conversation", "step_text"} & (columns | have))
 
     def orders(self) -> tuple[Order, ...]:
         """``AB`` and ``BA`` for pairwise rubrics, ``single`` otherwise."""

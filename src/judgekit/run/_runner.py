@@ -149,6 +149,8 @@ def run_suite(
     if inputs is not None and before.get("checked") == inputs:
         n_items = int(before["items"])  # these exact inputs rendered without error before
         n_hidden = int((before.get("hidden_gold") or {}).get("mixed", 0))
+    elif mixer is None and _checked_at_load(suite):
+        n_items, n_hidden = len(suite.items), 0
     else:  # check everything first: a template error must not leave a half-made run
         n_items = check_renders(stream(), renderer, system)
         n_hidden = mixer.hidden if mixer else 0
@@ -191,6 +193,18 @@ def run_suite(
                         summary={k: v for k, v in asdict(summary).items() if k != "out"})
         run.write_manifest(manifest)
     return summary
+
+
+def _checked_at_load(suite: LoadedSuite) -> bool:
+    """Whether loading read every item and no item can fail to render (no check pass needed).
+
+    :func:`judgekit.load_suite` reads every item once (ids, required fields, gold); when the
+    templates print only mapped fields and no item has context to show, rendering cannot
+    fail (:meth:`Renderer.check_needed`), so the run need not read them all again first.
+    """
+    items = suite.items
+    return (isinstance(items, ItemSource) and items.columns is not None
+            and not suite.renderer.check_needed(items.columns))
 
 
 def _may_stop(watch: Watch | None) -> bool:
