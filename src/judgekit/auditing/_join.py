@@ -169,7 +169,7 @@ def join(labels: ItemLabels, gold: GoldTable, *, extra: tuple[SuiteFields, Any] 
     g_a, g_b = (sym == "A")[g].astype(np.int64), (sym == "B")[g].astype(np.int64)
     n_ab, n_ba = picked(labels.n_ab), picked(labels.n_ba)
     ids = matched(gold.ids, gidx)
-    fields = Fields(gold.rows, gidx, *_extra(extra, ids))
+    fields = Fields(gold.rows, gidx, *_extra(extra, ids, gidx))
     longer = np.full(n, -1, dtype=np.int64)
     if scale == "pairwise":
         la, lb = fields.length("response_a"), fields.length("response_b")
@@ -188,9 +188,13 @@ def join(labels: ItemLabels, gold: GoldTable, *, extra: tuple[SuiteFields, Any] 
     )
 
 
-def _extra(extra: tuple[SuiteFields, Any] | None,
-           ids: Any) -> tuple[SuiteFields | None, Array | None]:
-    """The suite's items and each matched item's row among them (-1: none)."""
+def _extra(extra: tuple[SuiteFields, Any] | None, ids: Any,
+           gidx: Array) -> tuple[SuiteFields | None, Array | None]:
+    """The suite's items and each matched item's row among them (-1: none).
+
+    ``extra``: the items and their ids, or each gold row's row among them (a numpy array,
+    looked up once for a gold walked in chunks); ``gidx``: the matched items' gold rows.
+    """
     if extra is None:
         return None, None
     import pyarrow.compute as pc
@@ -198,6 +202,8 @@ def _extra(extra: tuple[SuiteFields, Any] | None,
     from judgekit.auditing._columns import scalar, to_numpy
 
     table, extra_ids = extra
+    if isinstance(extra_ids, np.ndarray):
+        return table, extra_ids[gidx]
     pos = pc.index_in(ids, value_set=extra_ids)
     return table, to_numpy(pc.fill_null(pos, scalar(-1, pos.type)), np.int64)
 

@@ -70,13 +70,25 @@ class FileChunks(GoldChunks):
 
     def chunks(self, size: int) -> Iterator[Chunk]:
         """The gold items, ``size`` at a time, in file order."""
-        gold = self.got.table
+        gold, extra = self.got.table, self.got.extra
+        at = None if extra is None else _rows_in(gold.ids, extra[1])
         for lo in range(0, self.items, size):
             n = min(size, self.items - lo)
             yield replace(gold, ids=gold.ids.slice(lo, n), label=gold.label.slice(lo, n),
                           annotators=None if gold.annotators is None else
                           gold.annotators.slice(lo, n),
-                          rows=gold.rows.take(np.arange(lo, lo + n))), self.got.extra
+                          rows=gold.rows.take(np.arange(lo, lo + n))), \
+                None if extra is None or at is None else (extra[0], at[lo:lo + n])
+
+
+def _rows_in(ids: Any, among: Any) -> Any:
+    """Each id's row among ``among`` (-1: none), looked up once for every chunk."""
+    import pyarrow.compute as pc
+
+    from judgekit.auditing._columns import scalar, to_numpy
+
+    pos = pc.index_in(ids, value_set=among)
+    return to_numpy(pc.fill_null(pos, scalar(-1, pos.type)), np.int64)
 
 
 class SuiteChunks(GoldChunks):
