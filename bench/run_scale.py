@@ -6,11 +6,13 @@ pairwise prompt), then runs, each in a fresh process so that its peak RSS is its
 1. ``run``: a fresh run (judgekit's whole path: read, check, render, key, judge with the
    fake, parse, store), judgments/s = 2 x items / wall seconds, and per CPU second of the
    whole process tree (the run and, from 50,000 items on 2+ cores, the second process
-   that reads, renders and keys: ``run/_worker``);
+   that reads, renders and keys, ``run/_worker``, and the third that parses and stores,
+   ``run/_writer``);
 2. ``resume``: the same command on the finished run (nothing left to do);
 
-and prints the peak RSS of each (``ru_maxrss``, the run's plus its second process's: both
-are alive together), labels.sqlite bytes per judgment, and the
+and prints the peak RSS of each, summed over the processes (all alive together: the run's
+``ru_maxrss`` plus each helper's ``VmHWM``, read from ``/proc`` every second while
+it runs), labels.sqlite bytes per judgment, and the
 machine's load average (progress and peak RSS so far go to ``DIR/progress-nN.log`` every
 30 s) (the fake judge is CPU-bound: other work on the machine lowers the
 figures). ``--src`` runs another checkout's ``src`` instead (e.g. a ``git worktree`` of an
@@ -36,27 +38,44 @@ import tempfile
 from pathlib import Path
 
 CHILD = """
-import json, resource, sys, time
+import json, os, resource, sys, threading, time
+from pathlib import Path
 from judgekit import load_suite, run_suite
 from judgekit.backends import FakeBackend
+helpers = {}
+def watch_helpers():  # each helper process's peak RSS (VmHWM), while it lives
+    while True:
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) != os.getpid():
+                    continue
+                status = (stat.parent / "status").read_text()
+            except (OSError, ValueError, IndexError):
+                continue
+            kb = [int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")]
+            if kb:
+                helpers[stat.parent.name] = max(helpers.get(stat.parent.name, 0), kb[0])
+        time.sleep(1.0)
+threading.Thread(target=watch_helpers, daemon=True).start()
 t = last = time.perf_counter()
 log = open(sys.argv[4], "a")
 def progress(done, total):
     global last
     if time.perf_counter() - last > 30:
         last = time.perf_counter()
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rss = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + sum(helpers.values())) / 1024
         log.write(f"{last - t:.0f} s: {done:,}/{total:,} judgments, peak RSS {rss:.0f} MB\\n")
         log.flush()
 summary = run_suite(load_suite(sys.argv[1]), [FakeBackend()], sys.argv[2],
                     batch_size=int(sys.argv[3]), progress=progress)
 seconds = time.perf_counter() - t
 usage = resource.getrusage(resource.RUSAGE_SELF)
-kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # worker processes, if any (ended)
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # helper processes, if any (ended)
+helper_peak = max(sum(helpers.values()), kids.ru_maxrss)  # (one seen at least by its end)
 print(json.dumps({"seconds": seconds, "requests": summary.requests, "judged": summary.judged,
                   "cpu": usage.ru_utime + usage.ru_stime + kids.ru_utime + kids.ru_stime,
-                  "skipped": summary.skipped,
-                  "peak_rss": (usage.ru_maxrss + kids.ru_maxrss) * 1024}))
+                  "skipped": summary.skipped, "helpers": len(helpers),
+                  "peak_rss": (usage.ru_maxrss + helper_peak) * 1024}))
 """
 
 
