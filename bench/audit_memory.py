@@ -39,7 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from audit_scale import PEAK, RUN
+from audit_scale import PEAK, RUN, same_figures
 
 LABELS = ("A", "B", "tie")
 CATEGORIES = ("math", "code", "chat")
@@ -99,34 +99,6 @@ def audits(run: Path, gold: Path, out: Path, b: int,
     }
 
 
-SUMS = ("calibration/mean_confidence", "calibration/brier/value",
-        "calibration/brier_multiclass/value")
-"""Float sums added in item order since the streamed audit (numpy's mean sums pairwise)."""
-
-
-def differences(a: object, b: object, path: str = "") -> list[tuple[str, object, object]]:
-    """Where two reports differ: ``(path, value, other value)``."""
-    if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
-        return [d for k in a for d in differences(a[k], b[k], f"{path}/{k}".lstrip("/"))]
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        pairs = enumerate(zip(a, b, strict=True))
-        return [d for i, (x, y) in pairs for d in differences(x, y, f"{path}/{i}")]
-    return [] if a == b else [(path, a, b)]
-
-
-def compare(a: dict[str, object], b: dict[str, object]) -> str:
-    """``identical``, or how far apart the two reports are."""
-    found = differences(a, b)
-    if not found:
-        return "identical"
-    sums = [(p, x, y) for p, x, y in found if p in SUMS and isinstance(x, float)
-            and isinstance(y, float)]
-    if len(sums) < len(found):
-        return "DIFFERENT at " + ", ".join(p for p, _, _ in found if p not in SUMS)[:300]
-    worst = max(abs(x - y) / max(abs(y), 1e-300) for _, x, y in sums)
-    return f"identical but {len(sums)} calibration float sums (relative difference {worst:.1e})"
-
-
 def line(name: str, wall: float, cpu: float, rss: float, run_rss: float) -> str:
     return (f"  {name:<28} {wall:>8.1f} s {cpu:>8.1f} s CPU  peak {rss:>6.0f} MiB "
             f"({rss / run_rss:.2f}x the run's)")
@@ -154,7 +126,8 @@ def size(work: Path, n: int, b: int, src: Path | None, reuse: bool) -> None:
             print(line(name + tag, w, c, r, run_rss), flush=True)
     if src is not None:
         for kind in ("file", "suite"):
-            same = compare(report(folder / "after" / kind), report(folder / "before" / kind))
+            after, old = report(folder / "after" / kind), report(folder / "before" / kind)
+            same = same_figures(after, old)
             print(f"  report.json ({kind} gold) beside {src}'s: {same}")
     if not reuse:
         shutil.rmtree(folder, ignore_errors=True)

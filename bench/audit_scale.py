@@ -26,7 +26,9 @@ Measured in one run:
    run and of its audits side by side.
 
 Wherever ``--before`` is given, each line also says whether both checkouts wrote the same
-``report.json`` (all but its ``seconds`` and ``created``).
+``report.json`` (all but its ``seconds`` and ``created``; the calibration means, sums in item
+order since the audit of a run streams, may differ from numpy's pairwise means by rounding: the
+relative difference is printed).
 
 Usage: python bench/audit_scale.py [N] [B] [--cases M] [--no-scale] [--no-cases]
                                    [--before OTHER_CHECKOUT/src] [--item-replicates R]
@@ -181,9 +183,38 @@ def show(name: str, runs: dict[str, Best], before: Path | None) -> None:
           f"{report['seconds']:.2f} s of it)")
     if "before" in runs:
         bw, bc, br, brep = runs["before"]
+        same = same_figures(timeless(report), timeless(brep))
         print(f"  before ({before}): {bw:.2f} s ({bc:.2f} s CPU), peak RSS {br:.0f} MiB; "
               f"before / after: {bw / wall:.2f}x wall, {bc / cpu:.2f}x CPU, {br / rss:.2f}x "
-              f"memory; same report.json (but its times): {timeless(brep) == timeless(report)}")
+              f"memory; report.json (but its times): {same}")
+
+
+SUMS = ("calibration/mean_confidence", "calibration/brier/value",
+        "calibration/brier_multiclass/value")
+"""Float sums added in item order since the streamed audit (numpy's mean sums pairwise)."""
+
+
+def differences(a: object, b: object, path: str = "") -> list[tuple[str, object, object]]:
+    """Where two reports differ: ``(path, value, other value)``."""
+    if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
+        return [d for k in a for d in differences(a[k], b[k], f"{path}/{k}".lstrip("/"))]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        pairs = enumerate(zip(a, b, strict=True))
+        return [d for i, (x, y) in pairs for d in differences(x, y, f"{path}/{i}")]
+    return [] if a == b else [(path, a, b)]
+
+
+def same_figures(a: dict[str, object], b: dict[str, object]) -> str:
+    """``identical``, or how far apart the two reports are."""
+    found = differences(a, b)
+    if not found:
+        return "identical"
+    sums = [(p, x, y) for p, x, y in found if p in SUMS and isinstance(x, float)
+            and isinstance(y, float)]
+    if len(sums) < len(found):
+        return "DIFFERENT at " + ", ".join(p for p, _, _ in found if p not in SUMS)[:300]
+    worst = max(abs(x - y) / max(abs(y), 1e-300) for _, x, y in sums)
+    return f"identical but {len(sums)} calibration float sums (relative difference {worst:.1e})"
 
 
 def timeless(report: dict[str, object]) -> dict[str, object]:

@@ -32,13 +32,15 @@ class Biases:
     Attributes:
         patterns: Name -> the items' feature rows, grouped (``position``, ``consistency``,
             ``length``, ``own``: the rows :func:`position`, :func:`length` and
-            :func:`self_preference` draw from).
+            :func:`self_preference` draw from; ``own`` only with ``family``: a judge's
+            family is given).
         known: Name -> items with the input known (``length``: both lengths, ``own``: the
             response models tell the judge's family apart).
 
     """
 
-    def __init__(self) -> None:
+    def __init__(self, family: bool = True) -> None:
+        self.family = family
         self.patterns: dict[str, Patterns] = {}
         self.known: dict[str, int] = {"length": 0, "own": 0}
 
@@ -58,8 +60,9 @@ class Biases:
             self._put("consistency", np.stack([both, d.consistent == 1],
                                               axis=1).astype(np.int64))
             self._put("length", _side_features(d, d.longer))
-            self._put("own", _side_features(d, d.own))
-        elif d.scale == "ordinal":
+            if self.family:
+                self._put("own", _side_features(d, d.own))
+        elif d.scale == "ordinal" and self.family:
             ok = (d.own >= 0) & (d.judge >= 0)
             diff = np.where(ok, d.judge - d.gold, 0)
             own, other = ok & (d.own == 1), ok & (d.own == 0)

@@ -77,7 +77,8 @@ def build_report(d: AuditData, boot: Bootstrap, *, judge_family: str | None = No
                  max_slice_values: int = 30) -> AuditReport:
     """Compute every section of the report from joined data."""
     t0 = time.perf_counter()
-    return report_from(tally_of(d), dict(d.coverage), boot, judge_family=judge_family,
+    return report_from(tally_of(d, bool(judge_family)), dict(d.coverage), boot,
+                       judge_family=judge_family,
                        max_slice_values=max_slice_values, started=t0)
 
 

@@ -185,7 +185,7 @@ class _Walk:
     def __init__(self, reader: _Reader, got: GoldChunks, space: tuple[str, list[str]],
                  opts: AuditOptions, steps: str | None) -> None:
         self.reader, self.got, self.space, self.opts = reader, got, space, opts
-        self.tally = Tally(*space)
+        self.tally = Tally(*space, family=bool(opts.judge_family))
         self.mistakes = Mistakes(opts.max_disagreements, late=got.whole_extra)
         self.present: set[str] = set()
         self.matched = 0

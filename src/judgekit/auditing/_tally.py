@@ -56,10 +56,11 @@ class Tally:
     Args:
         scale: The scale of every chunk.
         space: Its categories, in code order (every chunk encodes labels with these codes).
+        family: Whether a judge's model family is given (self-preference is computed).
 
     """
 
-    def __init__(self, scale: str, space: list[str]) -> None:
+    def __init__(self, scale: str, space: list[str], family: bool = True) -> None:
         k = len(space)
         self.scale, self.space = scale, list(space)
         self.matched = self.judge_errors = 0
@@ -67,7 +68,7 @@ class Tally:
         self.gold = np.zeros(k, dtype=np.int64)
         self.judge = np.zeros(k, dtype=np.int64)
         self.humans = Humans(k)
-        self.biases = Biases()
+        self.biases = Biases(family)
         self.calibration = Calibration()
         self.slices: dict[str, dict[str, Section]] = {}
 
@@ -104,8 +105,8 @@ class Tally:
                 "labels_without_gold": labeled_items - n}
 
 
-def tally_of(d: AuditData) -> Tally:
-    """The tally of one chunk: all of ``d``."""
-    t = Tally(d.scale, d.space)
+def tally_of(d: AuditData, family: bool = True) -> Tally:
+    """The tally of one chunk: all of ``d`` (``family``: as :class:`Tally` has it)."""
+    t = Tally(d.scale, d.space, family)
     t.add(d)
     return t
