@@ -136,3 +136,22 @@ def test_audit_of_a_run_streams(made: tuple[Path, Path],
     assert audit(run, gold, options=AuditOptions(judge="fake:1", replicates=0)).data
     assert _stream.is_single_run([run], "fake:1") and not _stream.is_single_run([run], None)
 
+
+
+def test_label_columns_for_is_label_columns_of_those_items(made: tuple[Path, Path]) -> None:
+    from judgekit.run import open_run
+    from judgekit.run._lookup import label_columns_for, labeled_items, shown_judges
+
+    run, _ = made
+    ids = [f"it{i:04d}" for i in (5, 0, 59, 31)] + ["not-there"]
+    with open_run(run).store() as store:
+        every = [b.to_pylist() for b in store.label_columns(hidden=False)]
+        want = [r for rows in every for r in rows if r["item_id"] in ids]
+        got = [r for b in label_columns_for(store, ids) for r in b.to_pylist()]
+        assert sorted(got, key=lambda r: r["item_id"]) == want and len(want) == 4 * 2 * 2
+        one = [r for b in label_columns_for(store, ids, "fake:1") for r in b.to_pylist()]
+        assert {r["judge"] for r in one} == {"fake:1"} and len(one) == 4 * 2
+        assert list(label_columns_for(store, ids, "nobody")) == []
+        assert shown_judges(store) == ["fake:0", "fake:1"] == shown_judges(store, "BA")
+        assert shown_judges(store, "single") == []
+        assert labeled_items(store) == 60 == labeled_items(store, "fake:0")
