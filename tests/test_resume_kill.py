@@ -66,6 +66,14 @@ def children(pid: int) -> list[int]:
     return out
 
 
+def command(pid: int) -> bytes:
+    """A process's command line (empty once it has ended)."""
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def gone(pid: int, within: float) -> bool:
     deadline = time.time() + within
     while time.time() < deadline:
@@ -90,7 +98,8 @@ def snapshot(out: Path) -> dict[tuple[str, str], dict[str, Any]]:
 def test_sigkill_at_random_moments_then_resume(
     tmp_path: Path, pairwise: Callable[..., list[dict[str, Any]]], source: str, prepare: str
 ) -> None:
-    """``prepare``: 1 prepares batches in a second process (run/_worker), which must end
+    """``prepare``: 1 prepares batches in a second process (run/_worker) and stores labels in
+    a third (run/_writer, whose transactions may hold several batches), which must both end
     with the killed run."""
     rows = pairwise(N_ITEMS)
     if source.endswith(".jsonl"):
@@ -124,13 +133,14 @@ def test_sigkill_at_random_moments_then_resume(
                     time.sleep(0.005)
                 time.sleep(rng.uniform(0.0, 0.05))  # land anywhere inside a batch
             finished = proc.poll() is not None
-            helpers = children(proc.pid)
+            helpers = {pid: command(pid) for pid in children(proc.pid)}
             os.kill(proc.pid, signal.SIGKILL)
         finally:
             proc.wait(timeout=30)
         assert not finished, f"the run finished before the kill at {target}"
-        if prepare == "1" and target >= 0:
-            assert helpers, "no second process prepared the batches"
+        if prepare == "1" and target >= 0:  # the third (run/_writer) lives as long as the run
+            assert any(b"_writer" in line for line in helpers.values()), \
+                "no third process stored the labels"
         assert all(gone(pid, 10) for pid in helpers), "a helper process outlived the run"
         assert proc.returncode == -signal.SIGKILL
         kills.append(stored(db))
