@@ -46,3 +46,19 @@ def test_answers_do_not_depend_on_what_the_fake_saw_before() -> None:
     assert together == alone
     assert len(warm._heads) <= _HEADS  # the cache of system-message hashes stays bounded
     assert len({c.text for c in together}) > 1
+
+
+def test_the_answer_is_the_first_most_likely_label() -> None:
+    """The verdict is the label of highest log-probability, the first of equals (2,000
+    requests of three labels: about 23 with two equal picks; and a 40-label space)."""
+    fake, ties = FakeBackend(), 0
+    for labels in (("A", "B", "tie"), tuple(f"L{i}" for i in range(40))):
+        sampling = Sampling(mode="verdict", labels=labels)
+        requests = [Request(f"i{n}", "AB", (Message("user", f"q{n}"),), sampling)
+                    for n in range(2000 if len(labels) == 3 else 200)]
+        for answer in fake.complete(requests):
+            logprobs = answer.top_logprobs[0]
+            assert list(logprobs) == list(labels)
+            assert answer.text == max(labels, key=logprobs.__getitem__)
+            ties += len(set(logprobs.values())) < len(labels)
+    assert ties > 5

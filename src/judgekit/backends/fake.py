@@ -110,10 +110,11 @@ class FakeBackend:
         schema = request.sampling.schema
         if schema:
             return _schema_answer(json.loads(schema), digest)
-        picks = [digest[i % 32] for i in range(len(labels))]  # sha256: 32 bytes
+        n = len(labels)
+        picks = list(digest[:n]) if n <= 32 else [digest[i % 32] for i in range(n)]  # sha256
         log_total = math.log(sum([_EXP[b] for b in picks]))
         logprobs = {lab: _WEIGHT[b] - log_total for lab, b in zip(labels, picks, strict=True)}
-        best = max(labels, key=logprobs.__getitem__)
+        best = labels[picks.index(max(picks))]  # the first most likely: weights grow with b
         if request.sampling.mode == "rationale":
             text = json.dumps({"rationale": f"Deterministic fake critique {digest[:4].hex()}.",
                                "verdict": best})
