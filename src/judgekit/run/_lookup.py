@@ -66,13 +66,28 @@ def shown_judges(store: Store, order: str | None = None) -> list[str]:
     clause, args = store._where(None, hidden=False)
     if order is not None:
         clause, args = f"{clause} AND l.ord = ?", (*args, ORDERS.index(order))
-    ids = [r[0] for r in store._db.execute(f"SELECT DISTINCT l.judge FROM labels l{clause}",
-                                           args)]
-    return sorted(store._judge_names[i] for i in ids)
+    rows = _scan(store, f"SELECT DISTINCT l.judge FROM labels l{clause}", args)
+    return sorted(store._judge_names[r[0]] for r in rows)
 
 
 def labeled_items(store: Store, judge: str | None = None) -> int:
     """Items that are not hidden gold with a label (of ``judge``, if given)."""
     clause, args = store._where(judge, hidden=False)
-    return int(store._db.execute(f"SELECT COUNT(DISTINCT l.item_id) FROM labels l{clause}",
-                                 args).fetchone()[0])
+    return int(_scan(store, f"SELECT COUNT(DISTINCT l.item_id) FROM labels l{clause}",
+                     args)[0][0])
+
+
+def _scan(store: Store, sql: str, args: tuple[object, ...]) -> list[tuple[Any, ...]]:
+    """The rows of a query that reads the whole labels table, through a small page cache.
+
+    One pass in key order reuses few pages: the store's own cache would fill up with them
+    (tens of MiB that the process keeps).
+    """
+    from judgekit.run._columns import _SCAN_CACHE
+
+    cache = store._db.execute("PRAGMA cache_size").fetchone()[0]
+    store._db.execute(f"PRAGMA cache_size={_SCAN_CACHE}")
+    try:
+        return list(store._db.execute(sql, args))
+    finally:
+        store._db.execute(f"PRAGMA cache_size={int(cache)}")
