@@ -125,6 +125,10 @@ def _not_utf8(path: Path, n: int, exc: UnicodeDecodeError) -> ContentError:
                         where=f"line {n}", fix="re-save the file as UTF-8")
 
 
+_decode = json.JSONDecoder().decode
+"""What ``json.loads`` calls for a ``str`` without options."""
+
+
 def _jsonl(path: Path) -> Iterator[tuple[int, Row, int]]:
     with _open(path) as fh:
         for n, raw in enumerate(fh, start=1):
@@ -132,8 +136,9 @@ def _jsonl(path: Path) -> Iterator[tuple[int, Row, int]]:
                 raw = raw.removeprefix(_BOM.encode())
             if not raw.strip():
                 continue
-            try:
-                row = json.loads(raw)
+            try:  # a line that opens an object: decoded as json.loads(bytes) does, less its
+                row = (_decode(raw.decode("utf-8", "surrogatepass"))  # encoding detection
+                       if raw[:1] == b"{" else json.loads(raw))
             except UnicodeDecodeError as exc:
                 raise _not_utf8(path, n, exc) from None
             except json.JSONDecodeError as exc:
