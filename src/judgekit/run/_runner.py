@@ -40,7 +40,8 @@ from judgekit.run._prepare import batches, check_renders, orders_of
 from judgekit.run._record import Accounts, LocalRecorder, Recorder
 from judgekit.run._record import Progress as Progress
 from judgekit.run._rundir import Run
-from judgekit.run._snapshot import snapshot_items, snapshot_while
+from judgekit.run._snapfile import Plan
+from judgekit.run._snapshot import snapshot_items, snapshot_plan
 from judgekit.run._store import Store
 from judgekit.run._verdict import LabelStep
 from judgekit.run._watch import Watch
@@ -168,8 +169,7 @@ def run_suite(
             manifest["hidden_gold"]["mixed"] = n_hidden
         run.write_manifest(manifest)  # before any label: a kill leaves it true
         spread = isinstance(suite.items, ItemSource) and use_process(suite.items, n_items)
-        snapshot = (snapshot_while(suite, run) if spread  # texts for exports, written while
-                    else lambda: snapshot_items(suite, run))  # judging on a core left free
+        plan = snapshot_plan(suite, run)[1] if spread else None  # the second process writes it
         try:
             if watch is not None:
                 watch.start(reader, summary.judges)
@@ -179,15 +179,13 @@ def run_suite(
                     progress(summary.requests, summary.requests)
             else:
                 _judge_all(suite, judges, summary, (reader, writer), mixer, batch_size,
-                           (trusted, spread), Accounts(summary, progress, watch))
-        except BaseException as exc:
-            with contextlib.suppress(Exception):
-                snapshot()  # its thread ends before the run does
-            if isinstance(exc, JudgekitError):  # a watch (or the backend) stopped it: say so
-                manifest.update(status="stopped", stopped=str(exc))
-                run.write_manifest(manifest)  # every label stored so far is kept
+                           (trusted, spread, plan), Accounts(summary, progress, watch))
+        except JudgekitError as exc:  # a watch (or the backend) stopped it: say so, keep all
+            manifest.update(status="stopped", stopped=str(exc))
+            run.write_manifest(manifest)
             raise
-        manifest["items_snapshot"] = snapshot()
+        # texts for exports (already in place when the second process wrote them)
+        manifest["items_snapshot"] = snapshot_items(suite, run)
         summary.seconds = time.time() - t0
         manifest.update(finished=time.time(), status="complete", labels_made_from=inputs,
                         summary={k: v for k, v in asdict(summary).items() if k != "out"})
@@ -224,7 +222,7 @@ def chunked(items: Iterable[Item], size: int = CHUNK) -> Iterator[list[Item]]:
 
 def _judge_all(suite: LoadedSuite, judges: list[Backend], summary: RunSummary,
                stores: tuple[Store, Store], mixer: Mixer | None, batch_size: int,
-               trusted_spread: tuple[bool, bool], accounts: Accounts) -> None:
+               how: tuple[bool, bool, Plan | None], accounts: Accounts) -> None:
     """Prepare, judge, parse and store every request not done yet (the run's pipeline).
 
     A large streamed suite prepares its batches in a second process (:mod:`._worker`) and,
@@ -232,11 +230,11 @@ def _judge_all(suite: LoadedSuite, judges: list[Backend], summary: RunSummary,
     (:mod:`._writer`): the run's process then only feeds the judge.
     """
     renderer, system, models = suite.renderer, suite.renderer.system_message(), summary.judges
-    (reader, writer), (trusted, spread) = stores, trusted_spread
+    (reader, writer), (trusted, spread, plan) = stores, how
     step = LabelStep(suite)
     keep, source = step.checker is not None, suite.items
-    job = (Job(source, mixer, renderer, system, models, reader.path, batch_size, trusted, keep)
-           if spread and isinstance(source, ItemSource) else None)
+    job = (Job(source, mixer, renderer, system, models, reader.path, batch_size, trusted, keep,
+               plan) if spread and isinstance(source, ItemSource) else None)
     blob = job_bytes(job) if job is not None else None
     prepared = (prepared_elsewhere(job, blob) if job is not None and blob is not None
                 else batches(mixer(chunked(source)) if mixer else chunked(source), renderer,

@@ -26,12 +26,10 @@ run recorded, else from the snapshot, else fail naming both (:func:`item_texts`)
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import re
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
@@ -40,8 +38,9 @@ from typing import TYPE_CHECKING, Any
 
 from judgekit._errors import JudgekitError, RunError
 from judgekit._types import Item
-from judgekit.content._items import ItemSource
+from judgekit.content._items import CHUNK, ItemSource
 from judgekit.content._turns import FIELD
+from judgekit.run._snapfile import COLUMNS, ROWS, Plan, gold_of, row_of, write
 
 if TYPE_CHECKING:
     from judgekit.content._suite import LoadedSuite
@@ -50,9 +49,6 @@ if TYPE_CHECKING:
 ENV = "JUDGEKIT_ITEMS_SNAPSHOT"
 """Set to ``0`` (or ``off``, ``false``, ``no``) to skip writing the snapshot."""
 FOLDER = "items"
-COLUMNS = ("id", "prompt", "conversation", "response_a", "response_b", "gold")
-ROWS = 16_384
-"""Items per Parquet row group (and per chunk held in memory)."""
 IDENTITY = {name: name for name in ("prompt", "response_a", "response_b")}
 
 
@@ -87,55 +83,40 @@ def snapshot_items(suite: LoadedSuite, run: Run) -> str | None:
         RunError: The snapshot cannot be written (the error names the file).
 
     """
-    if suite.rubric.kind != "pairwise" or os.environ.get(ENV, "1").strip().lower() in (
-            "0", "off", "false", "no"):
-        return None
-    key = _key(suite)
-    rel = f"{FOLDER}/{key}.parquet"
-    target = run.path / rel
-    if target.is_file():
+    rel, plan = snapshot_plan(suite, run)
+    if plan is None:
         return rel
-    tmp = target.with_name(f".{target.name}.tmp")
     try:
-        target.parent.mkdir(exist_ok=True)
-        _write(_rows(suite), tmp)
-        tmp.replace(target)
+        write(plan, chunked_items(suite))
     except OSError as exc:
-        raise RunError(f"cannot write the items snapshot {target}: {exc.strerror}; free some "
-                       f"space, or set {ENV}=0 to run without it") from None
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
+        raise RunError(f"cannot write the items snapshot {plan.target}: {exc.strerror}; free "
+                       f"some space, or set {ENV}=0 to run without it") from None
     return rel
 
 
-def snapshot_while(suite: LoadedSuite, run: Run) -> Callable[[], str | None]:
-    """Start :func:`snapshot_items` in a thread; the function that waits for its result.
+def snapshot_plan(suite: LoadedSuite, run: Run) -> tuple[str | None, Plan | None]:
+    """The snapshot's path within the run (None: none), and how to write it (None: written).
 
-    A run writes its snapshot while it judges (the texts do not depend on the labels), on the
-    core its own process leaves free while a second and third process prepare and store.
-    The returned function raises what :func:`snapshot_items` raised; call it in every case
-    (it joins the thread).
+    A run whose batches are prepared by a second process has it write the snapshot from the
+    items it reads (:func:`judgekit.run._snapfile.teed`); :func:`snapshot_items` then finds
+    it in place.
     """
-    result: list[str | None] = []
-    error: list[BaseException] = []
+    if suite.rubric.kind != "pairwise" or os.environ.get(ENV, "1").strip().lower() in (
+            "0", "off", "false", "no"):
+        return None, None
+    rel = f"{FOLDER}/{_key(suite)}.parquet"
+    target = run.path / rel
+    return rel, None if target.is_file() else _plan(suite, target)
 
-    def work() -> None:
-        try:
-            result.append(snapshot_items(suite, run))
-        except BaseException as exc:  # raised by wait()
-            error.append(exc)
 
-    thread = threading.Thread(target=work, name="judgekit-snapshot", daemon=True)
-    thread.start()
-
-    def wait() -> str | None:
-        thread.join()
-        if error:
-            raise error[0]
-        return result[0]
-
-    return wait
+def chunked_items(suite: LoadedSuite) -> Iterator[list[Item]]:
+    """The suite's items, :data:`CHUNK` at a time (rows gather to a row group meanwhile)."""
+    if isinstance(suite.items, ItemSource):
+        yield from suite.items.chunks(CHUNK)  # the source's own lists: no second copy
+        return
+    items = iter(suite.items)
+    while chunk := list(islice(items, CHUNK)):
+        yield chunk
 
 
 def _key(suite: LoadedSuite) -> str:
@@ -153,55 +134,17 @@ def _key(suite: LoadedSuite) -> str:
 
 
 def _rows(suite: LoadedSuite) -> Iterator[dict[str, Any]]:
-    cols, gold = suite.renderer.fields, suite.gold_label if suite.spec.gold else _no_gold
+    plan = _plan(suite, Path())
     for item in suite.items:
-        f = item.fields
-        conversation = f.get(FIELD)
-        yield {"id": item.id, "prompt": _text(f.get(cols["prompt"])),
-               "conversation": json.dumps(conversation, ensure_ascii=False)
-               if isinstance(conversation, list) and conversation else None,
-               "response_a": _text(f.get(cols["response_a"])),
-               "response_b": _text(f.get(cols["response_b"])), "gold": gold(item)}
+        yield row_of(item, plan.columns, plan.gold)
 
 
-def _no_gold(item: Item) -> None:
-    return None
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _write(rows: Iterator[dict[str, Any]], path: Path) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    schema = pa.schema([(name, pa.string()) for name in COLUMNS])
-    with pq.ParquetWriter(str(path), schema) as writer:
-        while chunk := list(islice(rows, ROWS)):
-            writer.write_table(pa.Table.from_arrays(
-                [_strings([row[name] for row in chunk]) for name in COLUMNS], schema=schema))
-    with open(path, "rb+") as fh:  # durable before it is renamed into place
-        os.fsync(fh.fileno())
-
-
-def _strings(values: list[str | None]) -> Any:
-    """Strings (None: null) as a pyarrow string array, made from its buffers.
-
-    (``pa.Table.from_pylist`` and ``pa.array`` import pandas, 0.2 s and tens of MB, to ask
-    whether a value is a pandas object.)
-    """
-    import numpy as np
-    import pyarrow as pa
-
-    data = [b"" if v is None else v.encode("utf-8") for v in values]
-    offsets = np.zeros(len(data) + 1, dtype=np.int32)
-    np.cumsum([len(d) for d in data], out=offsets[1:])
-    nulls = np.array([v is None for v in values], dtype=bool)
-    mask = pa.py_buffer(np.packbits(~nulls, bitorder="little")) if nulls.any() else None
-    return pa.Array.from_buffers(pa.string(), len(data),
-                                 [mask, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))],
-                                 null_count=int(nulls.sum()))
+def _plan(suite: LoadedSuite, target: Path) -> Plan:
+    """How the suite's snapshot rows are made (its gold: read from the item when it can be)."""
+    gold = None
+    if suite.spec.gold:
+        gold = gold_of(suite.item_gold) if suite.item_gold is not None else suite.gold_label
+    return Plan(target, dict(suite.renderer.fields), gold)
 
 
 def read_snapshot(run: Run) -> Texts | None:

@@ -32,6 +32,7 @@ from judgekit.content._hidden import Mixer
 from judgekit.content._items import CHUNK, ItemSource
 from judgekit.content._render import Renderer
 from judgekit.run._prepare import Batch, batches
+from judgekit.run._snapfile import Plan, teed
 from judgekit.run._store import Store
 
 PROCESS_FROM = 50_000
@@ -64,6 +65,7 @@ class Job:
         batch_size: Requests per batch.
         trust_done: Skip an item whose labels are all stored without rendering it.
         keep_items: Carry each batch's items (a checker reads their fields).
+        snapshot: Write the run's items snapshot from the items read (None: not needed).
 
     """
 
@@ -76,6 +78,7 @@ class Job:
     batch_size: int
     trust_done: bool
     keep_items: bool
+    snapshot: Plan | None = None
 
 
 def job_bytes(job: Job) -> bytes | None:
@@ -141,6 +144,8 @@ def serve() -> None:
         job: Job = pickle.load(sys.stdin.buffer)
         with Store(job.store, index=False) as store:  # a bulk run builds it at its end
             chunks: Iterator[list[Item]] = job.items.chunks(CHUNK)
+            if job.snapshot is not None:  # the suite's own items (not hidden ones)
+                chunks = teed(job.snapshot, chunks)
             if job.mixer is not None:
                 chunks = job.mixer(chunks)
             for batch in batches(chunks, job.renderer, job.system, job.judges, store,
