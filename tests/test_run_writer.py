@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from judgekit import load_suite, run_suite
+from judgekit import load_suite, open_run, run_suite
 from judgekit._errors import RunError
 from judgekit.backends import FakeBackend
 from judgekit.run._prepare import Batch, batches
@@ -150,3 +150,28 @@ def test_a_step_that_does_not_pickle_keeps_the_labels_in_the_run(make_suite: Mak
     step.checker = lambda fields, order: {}  # a lambda does not pickle
     assert write_job_bytes(WriteJob(tmp_path, ["fake:0"], step, suite.renderer.sampling)) is None
     assert Tally("fake:0").errors == {}
+
+
+class _Fails(FakeBackend):
+    """A judge whose third call raises."""
+
+    def complete(self, requests: Any) -> Any:
+        if self.calls == 2:
+            raise RuntimeError("engine died")
+        return super().complete(requests)
+
+
+def test_a_failed_run_leaves_no_half_snapshot_and_resumes(
+        make_suite: MakeSuite, pairwise: Callable[..., list[dict[str, Any]]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV, "1")  # the second process writes the snapshot while it reads
+    path = make_suite(pairwise(300))
+    with pytest.raises(RuntimeError, match="engine died"):
+        run_suite(load_suite(str(path)), [_Fails()], tmp_path / "run", batch_size=16)
+    assert [p.name for p in (tmp_path / "run" / "items").iterdir()
+            if p.name.endswith(".tmp")] == []
+    summary = run_suite(load_suite(str(path)), [FakeBackend()], tmp_path / "run",
+                        batch_size=16)
+    assert summary.judged + summary.skipped == 600
+    snapshot = tmp_path / "run" / str(open_run(tmp_path / "run").manifest["items_snapshot"])
+    assert snapshot.is_file()

@@ -261,6 +261,8 @@ def _judge_all(suite: LoadedSuite, judges: list[Backend], summary: RunSummary,
             remote.finish()
     finally:
         prepared.close()  # a second process, if any, ends with it
+        if plan is not None:  # a snapshot it had not finished (a run that failed)
+            plan.tmp.unlink(missing_ok=True)
         if remote is not None:
             remote.close()
         if bulk:
