@@ -13,7 +13,9 @@ Memory stays flat in the suite's size: items are read a chunk at a time
 rerun need not render them all first) and ``labels_made_from`` (every stored label was made
 from these inputs, so an item whose labels are all stored need not be rendered to be skipped;
 cleared before the first label of a run on other inputs is written, set again when that run
-completes).
+completes). A fresh run needs no check pass when loading the suite read every item and its
+templates print only mapped fields (:meth:`Renderer.check_needed`); its store keeps the
+completions' key index for the end (:meth:`Store.bulk`).
 """
 
 from __future__ import annotations

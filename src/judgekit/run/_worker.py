@@ -1,13 +1,14 @@
 """Prepare a run's batches in a second process, so reading, rendering and keying use another core.
 
-The judge and record stages keep the run's process busy (a CPU-bound judge, parsing, SQLite);
-:func:`prepared_elsewhere` moves the prepare stage (:func:`judgekit.run._prepare.batches`:
-read items, render, key, ask the store what is done) into a **spawned** process (never
-forked: the run's process may hold a vLLM engine). The child reads the store through a
-connection of its own (WAL: readers see every committed batch) and writes nothing, so a run
-killed at any instant is as safe as before; batches reach the run through a pipe, whose
-buffer bounds how far ahead the child gets, and a child whose run died exits at its next
-write (a broken pipe).
+The judge stage keeps the run's process busy (the record stage may run in a third process,
+:mod:`judgekit.run._writer`); :func:`prepared_elsewhere` moves the prepare stage
+(:func:`judgekit.run._prepare.batches`: read items, render, key, ask the store what is done)
+into a **spawned** process (never forked: the run's process may hold a vLLM engine). The
+child reads the store through a connection of its own (WAL: readers see every committed
+batch) and writes no label, so a run killed at any instant is as safe as before; batches
+reach the run through a pipe, whose buffer bounds how far ahead the child gets, and a child
+whose run died exits at its next write (a broken pipe). As it reads the suite's items it
+also writes the run's items snapshot, when one is due (:func:`judgekit.run._snapfile.teed`).
 
 Batches cross as plain tuples: a request of the usual shape (the run's system message, one
 user message, the suite's sampling) travels as its item id, order, user message and key, and
