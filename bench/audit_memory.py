@@ -6,8 +6,9 @@ names as its gold) and a gold file of the same labels holding only ``id`` and
 ``human_label`` (so the audit takes slices and response lengths from the suite's items), then
 runs, each in a fresh process:
 
-1. ``run``: a fake-judge run of the suite (both orders: 2R labels), as ``bench/run_scale.py``
-   runs it;
+1. ``run``: a fake-judge run of the suite (both orders: 2R labels), by ``bench/run_scale.py``'s
+   harness: its peak is summed over the run's processes (from 50,000 items on two cores the
+   run prepares and stores in two helper processes), and its own process's is printed too;
 2. ``audit --gold``: ``judgekit audit RUN --gold GOLD``;
 3. ``audit (suite gold)``: ``judgekit audit RUN`` (the suite's own gold);
 
@@ -39,7 +40,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from audit_scale import PEAK, RUN, same_figures
+from audit_scale import PEAK, same_figures
+from run_scale import child
 
 LABELS = ("A", "B", "tie")
 CATEGORIES = ("math", "code", "chat")
@@ -108,16 +110,19 @@ def size(work: Path, n: int, b: int, src: Path | None, reuse: bool) -> None:
     folder = work / f"n{n}"
     kept = folder / "run.json"
     if reuse and kept.is_file():
-        wall, cpu, run_rss = json.loads(kept.read_text(encoding="utf-8"))
+        wall, cpu, run_rss, own = json.loads(kept.read_text(encoding="utf-8"))
         suite, gold = folder / "suite.yaml", folder / "gold.jsonl"
     else:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         suite, gold = write_inputs(folder, n)
-        wall, cpu, run_rss = fresh(["-c", RUN, str(suite), str(folder / "run")])
-        kept.write_text(json.dumps([wall, cpu, run_rss]), encoding="utf-8")
+        got = child(suite, folder / "run", 512, None)
+        wall, cpu, run_rss, own = (got["seconds"], got["cpu"], got["peak_rss"] / 2**20,
+                                   got["own_rss"] / 2**20)
+        kept.write_text(json.dumps([wall, cpu, run_rss, own]), encoding="utf-8")
     print(f"{n:,} items ({2 * n:,} labels), load {os.getloadavg()[0]:.1f}")
-    print(line("run (fake judge)", wall, cpu, run_rss, run_rss), flush=True)
+    print(line("run (fake judge)", wall, cpu, run_rss, run_rss)
+          + f"; summed over its processes, its own {own:.0f} MiB", flush=True)
     sides = {"": audits(folder / "run", gold, folder / "after", b, None)}
     if src is not None:
         sides[f" [{src}]"] = audits(folder / "run", gold, folder / "before", b, src)

@@ -75,7 +75,8 @@ helper_peak = max(sum(helpers.values()), kids.ru_maxrss)  # (one seen at least b
 print(json.dumps({"seconds": seconds, "requests": summary.requests, "judged": summary.judged,
                   "cpu": usage.ru_utime + usage.ru_stime + kids.ru_utime + kids.ru_stime,
                   "skipped": summary.skipped, "helpers": len(helpers),
-                  "peak_rss": (usage.ru_maxrss + helper_peak) * 1024}))
+                  "peak_rss": (usage.ru_maxrss + helper_peak) * 1024,
+                  "own_rss": usage.ru_maxrss * 1024}))
 """
 
 
