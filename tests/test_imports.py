@@ -76,9 +76,9 @@ def test_runtime_no_model_library_is_loaded(tmp_path: Path) -> None:
     assert result["loaded"] == [], f"model libraries imported: {result['loaded']}"
 
 
-LAYERS = {"_errors": 0, "_lazy": 0, "_types": 0, "_version": 0, "gold": 1, "content": 2,
-          "backends": 2, "run": 3, "builtin": 3, "auditing": 4, "revise": 4, "trust": 5,
-          "probe": 5, "cli": 6}
+LAYERS = {"_arrow": 0, "_errors": 0, "_lazy": 0, "_types": 0, "_version": 0, "gold": 1,
+          "content": 2, "backends": 2, "run": 3, "builtin": 3, "auditing": 4, "revise": 4,
+          "trust": 5, "probe": 5, "cli": 6}
 """Subpackages in the order of the data flow: a module may import only from lower layers (or
 its own subpackage). ``content`` and ``backends`` do not know each other; nothing but the
 entry points reaches ``builtin`` (a plugin like any other)."""

@@ -21,6 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from judgekit._arrow import strings
+
 Array = NDArray[Any]
 
 # Values norm_label may change: empty, a non-printable-ASCII first or last character
@@ -190,18 +192,6 @@ def arrow(values: Array) -> Any:
         v = v.astype(np.float64)
     kind = pa.int64() if v.dtype == np.int64 else pa.float64()
     return pa.Array.from_buffers(kind, len(v), [None, pa.py_buffer(v)])
-
-
-def strings(values: Sequence[str | None]) -> Any:
-    """Python strings (None: null) as a pyarrow string array."""
-    data = [b"" if v is None else v.encode("utf-8") for v in values]
-    offsets = np.zeros(len(data) + 1, dtype=np.int32)
-    np.cumsum([len(d) for d in data], out=offsets[1:])
-    nulls = np.array([v is None for v in values], dtype=bool)
-    mask = pa.py_buffer(np.packbits(~nulls, bitorder="little")) if nulls.any() else None
-    return pa.Array.from_buffers(pa.string(), len(data),
-                                 [mask, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))],
-                                 null_count=int(nulls.sum()))
 
 
 def pylist(values: Sequence[Any], type_: Any) -> Any:

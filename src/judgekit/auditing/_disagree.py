@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow.compute as pc
 
-from judgekit.auditing._columns import scalar, strings, to_numpy
+from judgekit._arrow import strings
+from judgekit.auditing._columns import scalar, to_numpy
 from judgekit.auditing._join import AuditData
 from judgekit.run._aggregate import ORDER_CODES
 

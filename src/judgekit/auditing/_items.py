@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow.compute as pc
 
+from judgekit._arrow import strings
 from judgekit._errors import ContentError
-from judgekit.auditing._columns import Array, arrow, codes, scalar, strings, to_numpy
+from judgekit.auditing._columns import Array, arrow, codes, scalar, to_numpy
 from judgekit.auditing._labels import LabelRows
 from judgekit.run._aggregate import ORDER_CODES, Combined, Judgments, agree, combine
 

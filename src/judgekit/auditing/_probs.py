@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from judgekit._arrow import strings
 from judgekit.auditing._columns import (
     Array,
     arrow,
@@ -26,7 +27,6 @@ from judgekit.auditing._columns import (
     norm_label,
     pylist,
     scalar,
-    strings,
     to_numpy,
     valid,
 )

@@ -17,6 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from judgekit._arrow import strings
 from judgekit._types import Item
 from judgekit.content._turns import FIELD
 
@@ -126,24 +127,5 @@ def teed(plan: Plan, chunks: Iterable[C]) -> Iterator[C]:
 def _batch(rows: list[dict[str, Any]], schema: Any) -> Any:
     import pyarrow as pa
 
-    return pa.RecordBatch.from_arrays([_strings([row[name] for row in rows])
+    return pa.RecordBatch.from_arrays([strings([row[name] for row in rows])
                                        for name in COLUMNS], schema=schema)
-
-
-def _strings(values: list[str | None]) -> Any:
-    """Strings (None: null) as a pyarrow string array, made from its buffers.
-
-    (``pa.Table.from_pylist`` and ``pa.array`` import pandas, 0.2 s and tens of MB, to ask
-    whether a value is a pandas object.)
-    """
-    import numpy as np
-    import pyarrow as pa
-
-    data = [b"" if v is None else v.encode("utf-8") for v in values]
-    offsets = np.zeros(len(data) + 1, dtype=np.int32)
-    np.cumsum([len(d) for d in data], out=offsets[1:])
-    nulls = np.array([v is None for v in values], dtype=bool)
-    mask = pa.py_buffer(np.packbits(~nulls, bitorder="little")) if nulls.any() else None
-    return pa.Array.from_buffers(pa.string(), len(data),
-                                 [mask, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))],
-                                 null_count=int(nulls.sum()))

@@ -152,16 +152,19 @@ def serve() -> None:
             for batch in batches(chunks, job.renderer, job.system, job.judges, store,
                                  batch_size=job.batch_size, trust_done=job.trust_done,
                                  keep_items=job.keep_items):
-                _put(out, _wire(batch, job.system, job.renderer))
-        _put(out, None)
+                put(out, _wire(batch, job.system, job.renderer))
+        put(out, None)
     except BrokenPipeError:  # the run ended (or was killed): nobody reads any more
         os._exit(0)
     except BaseException as exc:  # reported to the run, which raises it
-        _put(out, _portable(exc))
+        put(out, portable(exc, "preparing the run's batches"))
 
 
-def _put(out: Any, message: object) -> None:
-    """Send one message (blocks while the run is busy: the pipe is the bounded queue)."""
+def put(out: Any, message: object) -> None:
+    """Send one message to the run (blocks while it is busy: the pipe is the bounded queue).
+
+    A broken pipe means the run ended (or was killed): the process exits at once.
+    """
     try:
         pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
         out.flush()
@@ -169,12 +172,18 @@ def _put(out: Any, message: object) -> None:
         os._exit(0)
 
 
-def _portable(exc: BaseException) -> BaseException:
-    """``exc`` if it survives pickling, else a RunError that says what it was."""
+def portable(exc: BaseException, doing: str) -> BaseException:
+    """``exc`` if it survives pickling, else a RunError that says what it was.
+
+    Args:
+        exc: The error a helper process met.
+        doing: What the process was doing (``preparing the run's batches``).
+
+    """
     try:
         pickle.loads(pickle.dumps(exc))
     except Exception:
-        return RunError(f"preparing the run's batches failed: {type(exc).__name__}: {exc}")
+        return RunError(f"{doing} failed: {type(exc).__name__}: {exc}")
     return exc
 
 

@@ -37,7 +37,7 @@ from judgekit.run._record import Accounts, Recorder, Tally
 from judgekit.run._store import Store
 from judgekit.run._verdict import LabelStep
 from judgekit.run._watch import Watch
-from judgekit.run._worker import ENV
+from judgekit.run._worker import ENV, portable, put
 
 GATHER = 1024
 """Most requests one transaction of the child stores when judged batches pile up."""
@@ -199,12 +199,12 @@ def serve() -> None:
             while (group := _gather(inbox)) is not None:
                 with store.batch():
                     tallies = [_store_one(recorder, job, m) for m in group]
-                _put(out, tallies)
-        _put(out, None)
+                put(out, tallies)
+        put(out, None)
     except EOFError:  # the run ended (or was killed) in the middle: store nothing more
         os._exit(0)
     except BaseException as exc:  # reported to the run, which raises it
-        _put(out, _portable(exc))
+        put(out, portable(exc, "storing the run's labels"))
 
 
 def _read(inbox: queue.Queue[object]) -> None:
@@ -252,20 +252,3 @@ def _store_one(recorder: Recorder, job: WriteJob, message: Sequence[Any]) -> Tal
                 store.add_rows(made, answers)
             return Tally(model, skipped, len(made), len(answers))
     return recorder.store_one(_unwire(message, job.sampling))
-
-
-def _put(out: Any, message: object) -> None:
-    try:
-        pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
-        out.flush()
-    except BrokenPipeError:
-        os._exit(0)
-
-
-def _portable(exc: BaseException) -> BaseException:
-    """``exc`` if it survives pickling, else a RunError that says what it was."""
-    try:
-        pickle.loads(pickle.dumps(exc))
-    except Exception:
-        return RunError(f"storing the run's labels failed: {type(exc).__name__}: {exc}")
-    return exc
