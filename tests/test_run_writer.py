@@ -16,8 +16,8 @@ from judgekit._errors import RunError
 from judgekit.backends import FakeBackend
 from judgekit.run._prepare import Batch, batches
 from judgekit.run._record import Accounts, Recorder, Tally
-from judgekit.run._runner import RunSummary
 from judgekit.run._store import Store
+from judgekit.run._summary import RunSummary
 from judgekit.run._verdict import LabelStep
 from judgekit.run._worker import ENV
 from judgekit.run._writer import Remote, WriteJob, use_writer, write_job_bytes

@@ -26,18 +26,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from judgekit._errors import ContentError, RunError
-from judgekit.auditing._audit import (
+from judgekit.auditing._audit_gold import GoldOnce, SuiteOnce
+from judgekit.auditing._boot import Bootstrap
+from judgekit.auditing._join import SLICE_PRESENCE_ROWS, join
+from judgekit.auditing._options import AuditOptions, GoldColumns
+from judgekit.auditing._report import AuditReport, report_from
+from judgekit.auditing._sections import (
     StepInputs,
     robustness_of,
     step_inputs,
     steps_of,
     suite_no_error,
 )
-from judgekit.auditing._audit_gold import GoldOnce, SuiteOnce
-from judgekit.auditing._boot import Bootstrap
-from judgekit.auditing._join import SLICE_PRESENCE_ROWS, join
-from judgekit.auditing._options import AuditOptions, GoldColumns
-from judgekit.auditing._report import AuditReport, report_from
 from judgekit.auditing._stream_gold import Chunk, FileChunks, GoldChunks, SuiteChunks
 from judgekit.auditing._stream_parts import Mistakes, Orders, Scan
 from judgekit.auditing._tally import Tally

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from judgekit.run._preference import p_a_better
     from judgekit.run._reparse import ReparseSummary, reparse
     from judgekit.run._rundir import Run, open_run
-    from judgekit.run._runner import RunSummary, run_suite
+    from judgekit.run._runner import run_suite
     from judgekit.run._store import Store
+    from judgekit.run._summary import RunSummary
     from judgekit.run._verdict import parse, to_label
 
 _LAZY = {
@@ -36,7 +37,8 @@ _LAZY = {
     "judgekit.run._preference": ("p_a_better",),
     "judgekit.run._reparse": ("ReparseSummary", "reparse"),
     "judgekit.run._rundir": ("Run", "open_run"),
-    "judgekit.run._runner": ("RunSummary", "run_suite"),
+    "judgekit.run._runner": ("run_suite",),
+    "judgekit.run._summary": ("RunSummary",),
     "judgekit.run._store": ("Store",),
     "judgekit.run._verdict": ("parse", "to_label"),
 }

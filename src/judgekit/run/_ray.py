@@ -37,10 +37,11 @@ from judgekit.run._manifest import all_done, fingerprint, start_manifest
 from judgekit.run._prepare import check_renders, orders_of
 from judgekit.run._rayplan import RayOptions, pipeline
 from judgekit.run._rundir import Run
-from judgekit.run._runner import Progress, RunSummary, chunked
+from judgekit.run._runner import Progress, chunked
 from judgekit.run._shards import read_shard, shard_dir, snapshot_store
 from judgekit.run._snapshot import snapshot_items
 from judgekit.run._store import LABELS_FILE, Store
+from judgekit.run._summary import RunSummary
 
 _FORMATS = ("jsonl", "parquet", "folder")
 

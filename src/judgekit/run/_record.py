@@ -22,7 +22,7 @@ from judgekit.run._verdict import LabelStep
 from judgekit.run._watch import Watch
 
 if TYPE_CHECKING:
-    from judgekit.run._runner import RunSummary
+    from judgekit.run._summary import RunSummary
 
 Progress = Callable[[int, int], None]
 """Called with (done, total) after every batch."""

@@ -24,12 +24,11 @@ import contextlib
 import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from itertools import islice
-from pathlib import Path
 
 from judgekit._errors import JudgekitError
-from judgekit._types import Item, Label
+from judgekit._types import Item
 from judgekit.backends._contract import Backend
 from judgekit.content._hidden import Mixer
 from judgekit.content._items import CHUNK, ItemSource
@@ -45,6 +44,7 @@ from judgekit.run._rundir import Run
 from judgekit.run._snapfile import Plan
 from judgekit.run._snapshot import snapshot_items, snapshot_plan
 from judgekit.run._store import Store
+from judgekit.run._summary import RunSummary as RunSummary
 from judgekit.run._verdict import LabelStep
 from judgekit.run._watch import Watch
 from judgekit.run._worker import Job, job_bytes, prepared_elsewhere, use_process
@@ -54,51 +54,6 @@ _GATHER = 1024
 """Most requests whose labels one transaction stores when judged batches pile up (a slow
 fsync): several batches then share one commit (:class:`Pipeline` ``gather``). Not with a
 watch that may stop the run: it sees each batch as soon as that batch is stored."""
-
-
-@dataclass
-class RunSummary:
-    """What a run did.
-
-    Attributes:
-        out: The run directory.
-        judges: Judge model ids.
-        items: Items in the suite (hidden gold items mixed in included).
-        hidden: Hidden gold items among them.
-        requests: Requests per judge times judges (both orders count).
-        skipped: Already labeled under the same key (resume).
-        cached: Answered from the completion cache without calling the model.
-        judged: Sent to a model.
-        errors: Labels stored with an error (transport or unreadable output).
-        seconds: Wall time.
-        error_kinds: Errors by kind (the part of the message before the first colon).
-        warnings: Distinct warnings checkers attached to labels (``extra["warning"]``), e.g.
-            code that ran without a sandbox.
-
-    """
-
-    out: Path
-    judges: list[str]
-    items: int
-    hidden: int = 0
-    requests: int = 0
-    skipped: int = 0
-    cached: int = 0
-    judged: int = 0
-    errors: int = 0
-    seconds: float = 0.0
-    error_kinds: dict[str, int] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-    def count(self, label: Label) -> None:
-        """Count one stored label's error, if it has one, and keep a new checker warning."""
-        warning = label.extra.get("warning")
-        if isinstance(warning, str) and warning not in self.warnings:
-            self.warnings.append(warning)
-        if label.error:
-            self.errors += 1
-            kind = label.error.split(":")[0]
-            self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
 
 
 def run_suite(

@@ -1,0 +1,78 @@
+"""Report sections read beside the joined data: a probe's robustness, a step review's steps.
+
+Both the in-memory audit (:mod:`._audit`) and the streamed audit of a run (:mod:`._stream`)
+add them to the report.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from judgekit._errors import JudgekitError
+from judgekit.auditing._boot import Bootstrap
+
+if TYPE_CHECKING:
+    from judgekit.auditing._audit_gold import SuiteOnce
+    from judgekit.auditing._join import AuditData
+    from judgekit.run._rundir import Run
+
+PROBE_FILES = ("probe/probe.json", "probe.json")
+"""Where ``judgekit probe --out RUN/probe`` (or ``--out RUN``) leaves its report in a run."""
+
+
+def robustness_of(run: Run | None) -> dict[str, Any] | None:
+    """The flip rates of a ``judgekit probe`` of this run, copied from its ``probe.json``."""
+    if run is None:
+        return None
+    path = next((run.path / p for p in PROBE_FILES if (run.path / p).is_file()), None)
+    if path is None:
+        return None
+    try:
+        probe = json.loads(path.read_text(encoding="utf-8"))
+        rates = {kind: {"value": p["flip_rate"], "ci": p["ci"], "n": p["n"], "flips": p["flips"]}
+                 for kind, p in probe["perturbations"].items()}
+        head = probe["probe"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        return {"available": False, "reason": f"{path} is not a readable probe.json ({exc})"}
+    return {"available": True, "source": str(path), "judge": head.get("judge"),
+            "sample": head.get("sample"), "seed": head.get("seed"), "flip_rate": rates}
+
+
+def steps_section(data: AuditData, no_error: str, boot: Bootstrap) -> dict[str, Any] | None:
+    """The step-level figures (:func:`._steps.step_report`) of a step review's joined data."""
+    return steps_of(step_inputs(data, no_error), no_error, boot)
+
+
+StepInputs = tuple[list[str], list[bool | None], list[bool | None], list[float | None]]
+"""Item ids, the judge's and the gold's error class, the judge's P(error)."""
+
+
+def step_inputs(data: AuditData, no_error: str) -> StepInputs:
+    """What the step report reads of joined items (a step review's, ``no_error`` its label)."""
+    import numpy as np
+
+    k = data.space.index(no_error)
+    p_error = 1.0 - data.probs[:, k]
+    return (list(data.ids), [None if j < 0 else bool(j != k) for j in data.judge],
+            [bool(g != k) for g in data.gold],
+            [None if np.isnan(p) else float(p) for p in p_error])
+
+
+def steps_of(inputs: StepInputs, no_error: str, boot: Bootstrap) -> dict[str, Any] | None:
+    """The ``steps`` section of :func:`step_inputs` (of every item, in gold order)."""
+    from judgekit.auditing._steps import step_report
+
+    ids, judge_error, gold_error, p_error = inputs
+    out = step_report(ids, judge_error, gold_error, p_error=p_error, boot=boot)
+    return None if out is None else {"no_error": no_error, **out}
+
+
+def suite_no_error(suite: SuiteOnce) -> str | None:
+    """The ``no_error`` label of a run's suite rubric (a step review), else None."""
+    if not suite.named:
+        return None
+    try:
+        return suite.load().rubric.no_error
+    except JudgekitError:
+        return None
