@@ -36,6 +36,7 @@ from judgekit.content._tasks import TaskSource
 from judgekit.run._manifest import all_done, fingerprint, start_manifest
 from judgekit.run._prepare import check_renders, orders_of
 from judgekit.run._rayplan import RayOptions, pipeline
+from judgekit.run._record import Tally, account
 from judgekit.run._rundir import Run
 from judgekit.run._runner import Progress, chunked
 from judgekit.run._shards import read_shard, shard_dir, snapshot_store
@@ -263,6 +264,8 @@ def _ingest(store: Store, shards: list[Path], summary: RunSummary | None) -> Non
         if labels:
             store.write(labels[0].judge, answers, labels)
         if summary is not None:
+            tally = Tally(judge=labels[0].judge if labels else "")
             for label in labels:
-                summary.count(label)
+                tally.count(label)
+            account(summary, tally)
         path.unlink()

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from judgekit._types import Label
-
 
 @dataclass
 class RunSummary:
@@ -41,13 +39,3 @@ class RunSummary:
     seconds: float = 0.0
     error_kinds: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-
-    def count(self, label: Label) -> None:
-        """Count one stored label's error, if it has one, and keep a new checker warning."""
-        warning = label.extra.get("warning")
-        if isinstance(warning, str) and warning not in self.warnings:
-            self.warnings.append(warning)
-        if label.error:
-            self.errors += 1
-            kind = label.error.split(":")[0]
-            self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1

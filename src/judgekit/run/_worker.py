@@ -101,9 +101,7 @@ def prepared_elsewhere(job: Job, blob: bytes) -> Generator[Batch, None, None]:
     The child is a fresh interpreter started with ``python -c`` (not ``multiprocessing``,
     which would import the caller's main script again in the child).
     """
-    root = str(Path(__file__).resolve().parents[2])  # where this judgekit is imported from
-    child = subprocess.Popen([sys.executable, "-c", _BOOT, root], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE)
+    child = spawn(__name__)
     assert child.stdin is not None and child.stdout is not None
     system = Message("system", job.system)
     try:
@@ -123,8 +121,18 @@ def prepared_elsewhere(job: Job, blob: bytes) -> Generator[Batch, None, None]:
         child.stdout.close()
 
 
-_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
-         "from judgekit.run._worker import serve; serve()")
+_BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from {} import serve; serve()"
+
+
+def spawn(module: str) -> subprocess.Popen[bytes]:
+    """A fresh interpreter running ``module``'s ``serve()``, talking through stdin and stdout.
+
+    It imports the judgekit this process imported (never forked: this process may hold a
+    vLLM engine).
+    """
+    root = str(Path(__file__).resolve().parents[2])  # where this judgekit is imported from
+    return subprocess.Popen([sys.executable, "-c", _BOOT.format(module), root],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
 
 def _get(child: subprocess.Popen[bytes]) -> object:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import pickle
 import queue
-import subprocess
 import sys
 import threading
 from collections.abc import Sequence
@@ -37,7 +36,7 @@ from judgekit.run._record import Accounts, Recorder, Tally
 from judgekit.run._store import Store
 from judgekit.run._verdict import LabelStep
 from judgekit.run._watch import Watch
-from judgekit.run._worker import ENV, portable, put
+from judgekit.run._worker import ENV, portable, put, spawn
 
 GATHER = 1024
 """Most requests one transaction of the child stores when judged batches pile up."""
@@ -89,9 +88,7 @@ class Remote:
     """
 
     def __init__(self, job: bytes, sampling: Sampling, accounts: Accounts) -> None:
-        root = str(Path(__file__).resolve().parents[2])
-        self._child = subprocess.Popen([sys.executable, "-c", _BOOT, root],
-                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self._child = spawn(__name__)
         self._sampling, self._accounts = sampling, accounts
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._receive, daemon=True,
@@ -160,10 +157,6 @@ class Remote:
         return RunError(f"the process storing the run's labels ended without a word (exit "
                         f"code {self._child.wait()}); set {ENV}=0 to store them in this "
                         "process")
-
-
-_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
-         "from judgekit.run._writer import serve; serve()")
 
 
 def _wire(batch: Batch, sampling: Sampling) -> tuple[Any, ...]:
