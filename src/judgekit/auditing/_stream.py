@@ -116,8 +116,7 @@ def audit_run(run: Run, source: str, gold: str | os.PathLike[str] | None,
         labeled = labeled_items(store, judge)
         if not labeled:
             raise ContentError(run.path, "no labels", fix="label some items first")
-        got = SuiteChunks(suite.load(), opts) if gold is None and suite.named else \
-            FileChunks(once.get(named, opts))
+        got = _gold_chunks(suite, once, gold, named, opts)
         reader = _Reader(store, run, source, judge, opts)
         orders = Orders(store, opts.judge, run.path)
         scan = _scan(reader, got, orders, chunk)
@@ -160,6 +159,28 @@ def audit_run(run: Run, source: str, gold: str | os.PathLike[str] | None,
     if steps is not None:
         report.data["steps"] = steps_of(walk.steps, steps, boot)
     return report
+
+
+def gold_chunks(run: Run, gold: str | os.PathLike[str] | None,
+                gold_columns: GoldColumns | None, opts: AuditOptions) -> GoldChunks:
+    """The gold a streamed audit of ``run`` walks (a gold file, else the run suite's gold).
+
+    Raises:
+        ContentError: As :func:`audit_run` words it (no gold, a bad gold row...).
+
+    """
+    from judgekit.auditing._labels import _from_labels
+
+    suite = SuiteOnce(run, opts.gold_root)
+    named = _from_labels([], str(run.path), "run", run.path, run)
+    return _gold_chunks(suite, GoldOnce(gold, gold_columns, suite), gold, named, opts)
+
+
+def _gold_chunks(suite: SuiteOnce, once: GoldOnce, gold: str | os.PathLike[str] | None,
+                 named: Any, opts: AuditOptions) -> GoldChunks:
+    if gold is None and suite.named:
+        return SuiteChunks(suite.load(), opts)
+    return FileChunks(once.get(named, opts))
 
 
 def _scan(reader: _Reader, gold: GoldChunks, orders: Orders, chunk: int) -> Scan:
