@@ -28,6 +28,7 @@ from judgekit.auditing._stats import agreement_stats
 if TYPE_CHECKING:
     from judgekit.auditing._join import AuditData
     from judgekit.auditing._labels import LabelRows
+    from judgekit.run._rundir import Run
 
 Source = str | os.PathLike[str]
 
@@ -80,7 +81,14 @@ def leaderboard(judges: Sequence[tuple[str, LabelRows]], gold: Source | None = N
         datas.append(d)
         loo = human_ceiling(d, boot)  # as the report's ceiling section computes it
         ceiling = ceiling or loo.get("loo_human")
-        rows.append(_row(name, judged, d, boot, loo.get("loo_judge")))
+        rows.append(row_from(name, judged.source, _sections(d, boot, loo),
+                             seconds_of(judged.run)))
+    return board(rows, ceiling, matrix([r["judge"] for r in rows], datas))
+
+
+def board(rows: list[dict[str, Any]], ceiling: dict[str, Any] | None,
+          judge_matrix: dict[str, Any]) -> dict[str, Any]:
+    """The ``leaderboard`` section from its rows (:func:`row_from`), ceiling and matrix."""
     has_time = any(r.get("seconds_per_1000") is not None for r in rows)
     if not has_time:  # no run knows its time: no column (never a made-up figure)
         for r in rows:
@@ -88,7 +96,7 @@ def leaderboard(judges: Sequence[tuple[str, LabelRows]], gold: Source | None = N
     shown = [c for c in COLUMNS if (has_time or c != "seconds_per_1000")
              and any(r.get(c) is not None for r in rows)]
     return {"judges": rows, "human_ceiling": ceiling, "columns": shown,
-            "matrix": matrix([r["judge"] for r in rows], datas)}
+            "matrix": judge_matrix}
 
 
 COLUMNS = ("agreement", "cohen_kappa", "loo_judge", "consistency", "p_first", "p_longer",
@@ -96,27 +104,45 @@ COLUMNS = ("agreement", "cohen_kappa", "loo_judge", "consistency", "p_first", "p
 """The leaderboard's figures, in table order (``columns``: those some judge has)."""
 
 
-def _row(name: str, judged: LabelRows, d: AuditData, boot: Bootstrap,
-         loo_judge: dict[str, Any] | None) -> dict[str, Any]:
-    agree = agreement_stats(d, boot, brief=True)
-    pos, long_, cal = position(d, boot), length(d, boot), calibration(d, boot)
+def _sections(d: AuditData, boot: Bootstrap, ceiling: dict[str, Any]) -> dict[str, Any]:
+    """The report sections a leaderboard row reads, computed from one judge's joined items."""
+    return {"agreement": agreement_stats(d, boot, brief=True), "ceiling": ceiling,
+            "bias": {"position": position(d, boot), "length": length(d, boot)},
+            "calibration": calibration(d, boot),
+            "coverage": {"matched": len(d.judge), "judge_errors": int((d.judge < 0).sum())}}
+
+
+def row_from(name: str, source: str, report: dict[str, Any],
+             seconds: float | None) -> dict[str, Any]:
+    """One judge's leaderboard row, read from its audit report's sections.
+
+    Args:
+        name: The judge.
+        source: Where its labels came from.
+        report: Its report's ``agreement``, ``ceiling``, ``bias``, ``calibration`` and
+            ``coverage`` sections (report.json's layout; the agreement may be brief).
+        seconds: Seconds per 1,000 judgments (:func:`seconds_of`), if known.
+
+    """
+    agree, cal, cov = report["agreement"], report["calibration"], report["coverage"]
+    pos, long_ = report["bias"]["position"], report["bias"]["length"]
     return {
-        "judge": name, "source": judged.source, "items": int((d.judge >= 0).sum()),
+        "judge": name, "source": source, "items": int(cov["matched"] - cov["judge_errors"]),
         "agreement": agree.get("agreement"), "cohen_kappa": agree.get("cohen_kappa"),
-        "loo_judge": loo_judge,
+        "loo_judge": report["ceiling"].get("loo_judge"),
         "consistency": pos.get("consistency") if pos.get("available") else None,
         "p_first": pos["p_first"]["judge"] if pos.get("available") else None,
         "p_longer": long_["p_longer"]["judge"] if long_.get("available") else None,
         "ece": cal["ece"] if cal.get("available") else None,
-        "seconds_per_1000": _seconds(judged),
+        "seconds_per_1000": seconds,
     }
 
 
-def _seconds(judged: LabelRows) -> float | None:
-    """Seconds per 1,000 judgments of the run (its manifest's time over its judged count)."""
-    if judged.run is None:
+def seconds_of(run: Run | None) -> float | None:
+    """Seconds per 1,000 judgments of a run (its manifest's time over its judged count)."""
+    if run is None:
         return None
-    summary = judged.run.manifest.get("summary") or {}
+    summary = run.manifest.get("summary") or {}
     seconds, count = summary.get("seconds"), summary.get("judged")
     if not isinstance(seconds, (int, float)) or not isinstance(count, int) or count <= 0:
         return None
@@ -128,13 +154,29 @@ def matrix(names: list[str], datas: Sequence[AuditData]) -> dict[str, Any]:
     labels = [{i: d.space[j] for i, j in zip(d.ids, d.judge, strict=True) if j >= 0}
               for d in datas]
     k = len(names)
-    agree: list[list[float | None]] = [[None] * k for _ in range(k)]
     n = np.zeros((k, k), dtype=np.int64)
+    same = np.zeros((k, k), dtype=np.int64)
     for a in range(k):
         for b in range(k):
             common = labels[a].keys() & labels[b].keys()
             n[a, b] = len(common)
-            if common:
-                same = sum(labels[a][i] == labels[b][i] for i in common)
-                agree[a][b] = round(same / len(common), 6)
-    return {"judges": names, "agreement": agree, "n": n.tolist()}
+            same[a, b] = sum(labels[a][i] == labels[b][i] for i in common)
+    return matrix_from(names, n, same)
+
+
+def matrix_from(names: list[str], n: Any, same: Any) -> dict[str, Any]:
+    """The judge matrix from ``(k, k)`` counts of items both judges labeled, and of equal labels.
+
+    Args:
+        names: The judges, in row order.
+        n: Items both labeled (a valid label, the item in the gold).
+        same: Those items where both labels are equal.
+
+    """
+    k = len(names)
+    agree: list[list[float | None]] = [[None] * k for _ in range(k)]
+    for a in range(k):
+        for b in range(k):
+            if n[a, b]:
+                agree[a][b] = round(int(same[a, b]) / int(n[a, b]), 6)
+    return {"judges": names, "agreement": agree, "n": np.asarray(n, dtype=np.int64).tolist()}

@@ -90,10 +90,14 @@ def _audit_judges(sources: list[Path], gold: Path | None, columns: LabelColumns,
     from judgekit.auditing._audit import audit, audit_rows
     from judgekit.auditing._labels import read_labels
     from judgekit.auditing._leaderboard import judges_of, leaderboard
-    from judgekit.auditing._stream import is_single_run
+    from judgekit.auditing._leaderboard_stream import audit_judges
+    from judgekit.auditing._stream import is_single_run, streamed_run
 
     if is_single_run(sources, options.judge):  # streamed: the run's labels never all held
         return audit(sources[0], gold, gold_columns=gold_columns, options=options)
+    run = streamed_run(sources[0]) if len(sources) == 1 else None
+    if run is not None:  # one run of several judges, no --judge: every judge streamed
+        return audit_judges(*run, gold, gold_columns, options)
     judges = judges_of(sources, columns)
     if len(sources) == 1 and (options.judge is not None or len(judges) < 2):
         rows = judges[0][1] if judges else read_labels(sources[0], columns)
