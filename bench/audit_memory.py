@@ -19,6 +19,8 @@ same run, and their report.json files are compared (``seconds`` left out): a cha
 saves memory must not change a figure (the calibration means are sums in item order since
 the audit of a run streams: they may differ from numpy's pairwise means by rounding; the
 relative difference is printed). ``--replicates`` sets the bootstrap (default 1000).
+``--judges 2`` makes the run with two fake judges (4R labels): both audits are then the
+report of the first judge with the leaderboard of the two.
 ``--dir DIR --reuse`` keeps each size's run (and its figures) in DIR and audits it again on
 the next call instead of running the judge again.
 
@@ -26,6 +28,7 @@ Usage (from the repository root)::
 
     .venv/bin/python bench/audit_memory.py [--sizes 100000 1000000] [--dir DIR]
                                            [--src OTHER_CHECKOUT/src] [--replicates B]
+                                           [--judges 2]
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ import time
 from pathlib import Path
 
 from audit_scale import PEAK, same_figures
-from run_scale import child
+from run_scale import CHILD, child
 
 LABELS = ("A", "B", "tie")
 CATEGORIES = ("math", "code", "chat")
@@ -63,6 +66,21 @@ def write_inputs(folder: Path, n: int) -> tuple[Path, Path]:
                      "items: items.jsonl\ngold: human_label\nslices: [category]\n",
                      encoding="utf-8")
     return suite, folder / "gold.jsonl"
+
+
+def made_run(suite: Path, out: Path, judges: int) -> dict[str, float]:
+    """``run_scale``'s harness (peak summed over the run's processes), with ``judges`` fakes."""
+    if judges == 1:
+        return child(suite, out, 512, None)
+    script = CHILD.replace("[FakeBackend()]", f"[FakeBackend(i) for i in range({judges})]")
+    assert script != CHILD, "run_scale.CHILD no longer names [FakeBackend()]"
+    proc = subprocess.run([sys.executable, "-c", script, str(suite), str(out), "512",
+                           str(out.parent / "progress.log")],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr)
+    got: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return got
 
 
 def fresh(args: list[str], src: Path | None = None) -> tuple[float, float, float]:
@@ -106,8 +124,8 @@ def line(name: str, wall: float, cpu: float, rss: float, run_rss: float) -> str:
             f"({rss / run_rss:.2f}x the run's)")
 
 
-def size(work: Path, n: int, b: int, src: Path | None, reuse: bool) -> None:
-    folder = work / f"n{n}"
+def size(work: Path, n: int, b: int, src: Path | None, reuse: bool, judges: int) -> None:
+    folder = work / (f"n{n}" if judges == 1 else f"n{n}-j{judges}")
     kept = folder / "run.json"
     if reuse and kept.is_file():
         wall, cpu, run_rss, own = json.loads(kept.read_text(encoding="utf-8"))
@@ -116,18 +134,19 @@ def size(work: Path, n: int, b: int, src: Path | None, reuse: bool) -> None:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         suite, gold = write_inputs(folder, n)
-        got = child(suite, folder / "run", 512, None)
+        got = made_run(suite, folder / "run", judges)
         wall, cpu, run_rss, own = (got["seconds"], got["cpu"], got["peak_rss"] / 2**20,
                                    got["own_rss"] / 2**20)
         kept.write_text(json.dumps([wall, cpu, run_rss, own]), encoding="utf-8")
-    print(f"{n:,} items ({2 * n:,} labels), load {os.getloadavg()[0]:.1f}")
+    print(f"{n:,} items, {judges} judge(s) ({2 * n * judges:,} labels), "
+          f"load {os.getloadavg()[0]:.1f}")
     print(line("run (fake judge)", wall, cpu, run_rss, run_rss)
           + f"; summed over its processes, its own {own:.0f} MiB", flush=True)
     sides = {"": audits(folder / "run", gold, folder / "after", b, None)}
     if src is not None:
         sides[f" [{src}]"] = audits(folder / "run", gold, folder / "before", b, src)
-    for tag, got in sides.items():
-        for name, (w, c, r) in got.items():
+    for tag, timed in sides.items():
+        for name, (w, c, r) in timed.items():
             print(line(name + tag, w, c, r, run_rss), flush=True)
     if src is not None:
         for kind in ("file", "suite"):
@@ -144,6 +163,8 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp)")
     parser.add_argument("--src", type=Path, default=None, help="another checkout's src")
     parser.add_argument("--replicates", type=int, default=1000)
+    parser.add_argument("--judges", type=int, default=1, choices=(1, 2, 3),
+                        help="fake judges in the run (2 or 3: the audits add a leaderboard)")
     parser.add_argument("--reuse", action="store_true",
                         help="keep each size's run in --dir and audit it again next time")
     args = parser.parse_args()
@@ -151,7 +172,8 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; peak RSS = VmHWM of each fresh process")
     try:
         for n in args.sizes:
-            size(work, n, args.replicates, args.src, args.reuse and args.dir is not None)
+            size(work, n, args.replicates, args.src, args.reuse and args.dir is not None,
+                 args.judges)
     finally:
         if args.dir is None:
             shutil.rmtree(work, ignore_errors=True)
