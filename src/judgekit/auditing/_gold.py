@@ -4,17 +4,18 @@ The default schema is the gold sets' (``../shared/gold/INDEX.md``): ``id``; ``hu
 (pairwise A/B/tie) or ``human_score`` (rubric); optionally ``annotator_labels`` /
 ``annotator_scores`` (a list per item, any length). Every other column is kept for slices
 (``domain``, ``criterion_type``...), lengths (``response_a``/``response_b``) and response models.
-Gold comes from a gold file (:func:`gold_from_file`) or from the suite a run was made
-from (:func:`gold_from_suite`); both give a :class:`GoldTable`.
+Gold comes from a gold file (:func:`gold_from_file`, or a block of one: :func:`gold_part`)
+or from the suite a run was made from (:func:`._audit_gold.suite_gold`); both give a
+:class:`GoldTable`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -35,10 +36,7 @@ from judgekit.auditing._columns import (
 from judgekit.auditing._options import GoldColumns
 from judgekit.auditing._prefetch import Prefetch
 from judgekit.auditing._read import preload, read_table
-from judgekit.auditing._table import BadValue, Table, raise_first, rows_table
-
-if TYPE_CHECKING:
-    from judgekit.content._suite import LoadedSuite
+from judgekit.auditing._table import BadValue, Table, raise_first
 
 LABEL_COLUMNS = ("human_label", "human_score", "gold", "label")
 ANNOTATOR_COLUMNS = ("annotator_labels", "annotator_scores", "annotators")
@@ -104,6 +102,22 @@ def gold_from_file(path: Path, columns: GoldColumns | None = None) -> GoldTable:
 
 def _gold_file(path: Path, cols: GoldColumns) -> GoldTable:
     t = read_table(path)
+    names = gold_names(t, cols)
+    ids, gold, anns, t = gold_part(t, cols, names)
+    if not len(ids):
+        raise no_gold_labels(path)
+    return GoldTable(str(path), names[0], names[1], ids, gold, anns, t, first_keys(t), [])
+
+
+def gold_names(t: Table, cols: GoldColumns) -> tuple[str, str | None]:
+    """The gold label column and the annotators' column, from the file's first row.
+
+    ``t``: the file's rows, or its first rows (a gold file read in blocks).
+
+    Raises:
+        ContentError: The first row lacks the id column or the label column.
+
+    """
     keys = t.first_keys
     col = cols.label or next((c for c in LABEL_COLUMNS if c in keys), None)
     if t.num_rows and (col is None or col not in keys or cols.id not in keys):
@@ -112,42 +126,57 @@ def _gold_file(path: Path, cols: GoldColumns) -> GoldTable:
                       "name the columns with --gold-id-col / --gold-col")
     ann_col = cols.annotators if cols.annotators is not None else \
         next((c for c in ANNOTATOR_COLUMNS if c in keys), None)
-    ids, gold = t.labels(cols.id), t.labels(str(col))
+    return str(col), ann_col or None
+
+
+def gold_part(t: Table, cols: GoldColumns, names: tuple[str, str | None],
+              seen: Callable[[Any], int | None] | None = None) -> tuple[Any, Any, Any, Table]:
+    """A table's gold rows: ids, labels (mapped), annotators' labels, the rows themselves.
+
+    Rows without a gold label are left out. ``seen``: for a block of a file read in blocks,
+    the first row whose id a labeled row of an earlier block has (None: none), given the
+    block's ids.
+
+    Raises:
+        ContentError: The first (by row, then in this order) row without id, duplicate id,
+            annotators' value that is not a list; then the error the reader met after the
+            rows (:meth:`Table.check`).
+
+    """
+    col, ann_col = names
+    ids, gold = t.labels(cols.id), t.labels(col)
     labeled = valid(gold)
-    anns, bad_ann = _annotators(t, ann_col or None, labeled, cols.label_map)
+    anns, bad_ann = _annotators(t, ann_col, labeled, cols.label_map)
+    dup = _duplicate(ids, labeled)
+    earlier = None if seen is None else seen(ids)
     raise_first([
         (first(~valid(ids)), 0, lambda r: t.error(r, f"row has no '{cols.id}'",
                                                   "give every gold row an item id")),
-        (_duplicate(ids, labeled), 1, lambda r: t.error(
-            r, f"duplicate item id {ids[r].as_py()!r}", "keep one gold row per item")),
+        (min((r for r in (dup, earlier) if r is not None), default=None), 1,
+         lambda r: t.error(r, f"duplicate item id {ids[r].as_py()!r}",
+                           "keep one gold row per item")),
         (bad_ann, 2, lambda r: _annotator_error(t, str(ann_col), ids[r].as_py(), r)),
     ])
     t.check()
     rows = np.flatnonzero(labeled)
-    if not len(rows):
-        raise ContentError(path, "no gold labels", fix="check the gold label column")
     if len(rows) < t.num_rows:  # rows without a gold label are left out
         at = arrow(rows)
         ids, gold, t = ids.take(at), gold.take(at), t.take(rows)
         anns = None if anns is None else anns.take(at)
-    return GoldTable(str(path), str(col), ann_col or None, ids, remap(gold, cols.label_map),
-                     anns, t,
-                     keys if t.all_keys or t.index[0] == 0 else list(t.raw(0)), [])
+    return ids, remap(gold, cols.label_map), anns, t
 
 
-def gold_from_suite(suite: LoadedSuite) -> GoldTable:
-    """The gold a run's suite carries (its ``gold:`` and ``annotators:`` columns)."""
-    if not suite.gold:
-        raise ContentError(suite.path, "the suite's items carry no gold labels",
-                           fix="pass --gold FILE")
-    fields = {it.id: it for it in suite.items}
-    ids = list(suite.gold)
-    return GoldTable(
-        f"suite {suite.ref}", str(suite.spec.gold), suite.spec.annotators,
-        pa.array(ids, pa.string()), pa.array(list(suite.gold.values()), pa.string()),
-        pa.array([suite.annotators.get(i, []) for i in ids], pa.list_(pa.string())),
-        rows_table([fields[i].fields for i in ids], [fields[i].line for i in ids], suite.path),
-        list(suite.items[0].fields), list(suite.spec.slices))
+def first_keys(t: Table) -> list[str]:
+    """The keys of the first gold row: they pick the default slices.
+
+    ``t``: the gold rows of the file (or of its first block that has one).
+    """
+    return t.first_keys if t.all_keys or t.index[0] == 0 else list(t.raw(0))
+
+
+def no_gold_labels(path: Path) -> ContentError:
+    """The error of a gold file without a gold label."""
+    return ContentError(path, "no gold labels", fix="check the gold label column")
 
 
 def _duplicate(ids: Any, labeled: Array) -> int | None:
@@ -224,38 +253,3 @@ def _lists(arr: Any, mapping: Mapping[str, str]) -> Any:
     return pa.ListArray.from_arrays(pa.Array.from_buffers(pa.int32(), len(offsets),
                                                           [None, pa.py_buffer(offsets)]),
                                     remap(flat.filter(arrow(keep)), mapping))
-
-
-@dataclass(frozen=True)
-class GoldSet:
-    """Gold as Python values by item id: how :mod:`judgekit.trust` reads it.
-
-    Attributes:
-        source: Where it came from.
-        label_column: The column read as the gold label.
-        annotators_column: The annotators' column, if any.
-        labels: Gold label per item id.
-        annotators: Individual labels per item id (items without them are absent).
-        fields: Every column of each item's row, by id.
-
-    """
-
-    source: str
-    label_column: str
-    annotators_column: str | None
-    labels: dict[str, str]
-    annotators: dict[str, list[str]]
-    fields: dict[str, Mapping[str, Any]]
-
-
-def read_gold(path: Path, *, id_col: str = "id", label_col: str | None = None,
-              annotators_col: str | None = None,
-              label_map: Mapping[str, str] | None = None) -> GoldSet:
-    """:func:`gold_from_file` as Python values by id (for :mod:`judgekit.trust`)."""
-    g = gold_from_file(path, GoldColumns(id_col, label_col, annotators_col, label_map or {}))
-    ids = g.ids.to_pylist()
-    anns = {} if g.annotators is None else \
-        {i: a for i, a in zip(ids, g.annotators.to_pylist(), strict=True) if a}
-    return GoldSet(g.source, g.label_column, g.annotators_column,
-                   dict(zip(ids, g.label.to_pylist(), strict=True)), anns,
-                   {i: g.rows.raw(r) for r, i in enumerate(ids)})

@@ -11,8 +11,9 @@ every item decides them; the second joins each chunk with those codes and adds i
 disagreements and (a step review) to the step report's inputs (:mod:`._stream_parts`). The
 report is the one :func:`._audit.audit_rows` computes from all the labels at once.
 
-Held whole: a gold file (and the run suite's fields beside it: :mod:`._stream_gold`); a
-run's own suite gold is read a chunk at a time too.
+Neither a gold file nor the run's suite is held whole (:mod:`._stream_gold`): a gold file is
+read a block at a time, and the suite's fields it lacks are looked up by id in a temporary
+database; a run's own suite gold is read a chunk of items at a time.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from judgekit._errors import ContentError, RunError
-from judgekit.auditing._audit_gold import GoldOnce, SuiteOnce
+from judgekit.auditing._audit_gold import SuiteOnce, where
 from judgekit.auditing._boot import Bootstrap
 from judgekit.auditing._join import SLICE_PRESENCE_ROWS, join
 from judgekit.auditing._options import AuditOptions, GoldColumns
@@ -105,10 +106,7 @@ def audit_run(run: Run, source: str, gold: str | os.PathLike[str] | None,
     if not run.exists():
         raise RunError(f"{run.path} is not a judgekit run (no {MANIFEST_FILE})")
     suite = SuiteOnce(run, opts.gold_root)
-    once = GoldOnce(gold, gold_columns, suite)
     named = _from_labels([], source, "run", run.path, run)  # what errors name
-    if gold is not None:
-        once.early(named, opts)
     chunk = chunk or CHUNK
     with run.store() as store:
         name = choose_judge(shown_judges(store), opts.judge, run.path)
@@ -116,49 +114,60 @@ def audit_run(run: Run, source: str, gold: str | os.PathLike[str] | None,
         labeled = labeled_items(store, judge)
         if not labeled:
             raise ContentError(run.path, "no labels", fix="label some items first")
-        got = _gold_chunks(suite, once, gold, named, opts)
-        reader = _Reader(store, run, source, judge, opts)
-        orders = Orders(store, opts.judge, run.path)
-        scan = _scan(reader, got, orders, chunk)
-        if not got.items and isinstance(got, SuiteChunks):
-            raise got.no_gold()
-        no_common = ContentError(source, f"no item id in common with the gold ({got.source})",
-                                 fix="check that both use the same ids (map with --id-col)")
-        if not scan.matched:
-            raise no_common
-        space = scan.decided(opts.scale)
-        no_error = opts.no_error or suite_no_error(suite)
-        steps = no_error if no_error is not None and no_error in space[1] else None
-        walk = _Walk(reader, got, space, opts, steps)
-        walk.run(orders, chunk)
-        boot = Bootstrap(opts.replicates, opts.seed)
-        report = report_from(walk.tally, walk.tally.coverage(got.items, labeled), boot,
-                             judge_family=opts.judge_family,
-                             max_slice_values=opts.max_slice_values)
-        report.data["inputs"] = {
-            "labels": {"source": source, "kind": "run", "judge": name},
-            "gold": {"source": got.source, "label_column": got.label_column,
-                     "annotators_column": got.annotators_column},
-            "slices": got.slices, "model_columns": list(got.models),
-        }
-        if space[0] == "pairwise":
-            by_order, failed = orders.section(boot, no_common)
-            if failed is not None:
-                raise failed
-            report.data["agreement_by_order"] = by_order
-        shown = [item["id"] for item, _, _ in walk.mistakes.kept]
-        extra = got.got.extra if isinstance(got, FileChunks) else None
-        report.data["disagreements"] = walk.mistakes.section(
-            None if extra is None else extra[0],
-            reader.rows_of(shown, judge=None) if shown else None,
-            walk.present, judge=name, label_map=opts.label_map,
-            humans=walk.tally.humans.width >= 2)
+        got = _gold_chunks(suite, gold, gold_columns, named, opts)
+        try:
+            report, walk, steps = _audited(_Reader(store, run, source, judge, opts), got,
+                                           name, labeled, suite, chunk)
+        finally:
+            got.close()
     robustness = robustness_of(run)
     if robustness is not None:
         report.data["bias"]["robustness"] = robustness
     if steps is not None:
-        report.data["steps"] = steps_of(walk.steps, steps, boot)
+        report.data["steps"] = steps_of(walk.steps, steps, Bootstrap(opts.replicates, opts.seed))
     return report
+
+
+def _audited(reader: _Reader, got: GoldChunks, name: str, labeled: int, suite: SuiteOnce,
+             chunk: int) -> tuple[AuditReport, _Walk, str | None]:
+    """The report of the run's labels (``reader``; judge ``name``) against the gold ``got``.
+
+    Also the walk and the step review's no-error label (None: no step review).
+    """
+    opts, source = reader.opts, reader.source
+    orders = Orders(reader.store, opts.judge, reader.run.path)
+    scan = _scan(reader, got, orders, chunk)
+    if not got.items and isinstance(got, SuiteChunks):
+        raise got.no_gold()
+    no_common = ContentError(source, f"no item id in common with the gold ({got.source})",
+                             fix="check that both use the same ids (map with --id-col)")
+    if not scan.matched:
+        raise no_common
+    space = scan.decided(opts.scale)
+    no_error = opts.no_error or suite_no_error(suite)
+    steps = no_error if no_error is not None and no_error in space[1] else None
+    walk = _Walk(reader, got, space, opts, steps)
+    walk.run(orders, chunk)
+    boot = Bootstrap(opts.replicates, opts.seed)
+    report = report_from(walk.tally, walk.tally.coverage(got.items, labeled), boot,
+                         judge_family=opts.judge_family, max_slice_values=opts.max_slice_values)
+    report.data["inputs"] = {
+        "labels": {"source": source, "kind": "run", "judge": name},
+        "gold": {"source": got.source, "label_column": got.label_column,
+                 "annotators_column": got.annotators_column},
+        "slices": got.slices, "model_columns": list(got.models),
+    }
+    if space[0] == "pairwise":
+        by_order, failed = orders.section(boot, no_common)
+        if failed is not None:
+            raise failed
+        report.data["agreement_by_order"] = by_order
+    shown = [item["id"] for item, _, _ in walk.mistakes.kept]
+    report.data["disagreements"] = walk.mistakes.section(
+        got.suite_rows(), reader.rows_of(shown, judge=None) if shown else None,
+        walk.present, judge=name, label_map=opts.label_map,
+        humans=walk.tally.humans.width >= 2)
+    return report, walk, steps
 
 
 def gold_chunks(run: Run, gold: str | os.PathLike[str] | None,
@@ -171,22 +180,25 @@ def gold_chunks(run: Run, gold: str | os.PathLike[str] | None,
     """
     from judgekit.auditing._labels import _from_labels
 
-    suite = SuiteOnce(run, opts.gold_root)
     named = _from_labels([], str(run.path), "run", run.path, run)
-    return _gold_chunks(suite, GoldOnce(gold, gold_columns, suite), gold, named, opts)
+    return _gold_chunks(SuiteOnce(run, opts.gold_root), gold, gold_columns, named, opts)
 
 
-def _gold_chunks(suite: SuiteOnce, once: GoldOnce, gold: str | os.PathLike[str] | None,
-                 named: Any, opts: AuditOptions) -> GoldChunks:
-    if gold is None and suite.named:
+def _gold_chunks(suite: SuiteOnce, gold: str | os.PathLike[str] | None,
+                 gold_columns: GoldColumns | None, named: Any,
+                 opts: AuditOptions) -> GoldChunks:
+    if gold is not None:
+        return FileChunks(Path(gold), gold_columns, suite, opts)
+    if suite.named:
         return SuiteChunks(suite.load(), opts)
-    return FileChunks(once.get(named, opts))
+    raise ContentError(where(named), "no gold to audit against",
+                       fix="pass --gold FILE (JSONL/CSV with id and human_label)")
 
 
 def _scan(reader: _Reader, gold: GoldChunks, orders: Orders, chunk: int) -> Scan:
     """The first pass: the labels the matched items use, overall and per order."""
     scan = Scan()
-    for part, _ in gold.chunks(chunk):
+    for part, _ in gold.chunks(chunk, lookup=False):
         rows = reader.rows(part)
         if rows is None:
             continue

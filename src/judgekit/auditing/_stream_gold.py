@@ -1,24 +1,26 @@
 """A streamed audit's gold, a chunk of items at a time.
 
-Two sources, one interface (:class:`GoldChunks`): a gold file, read whole (its rows, their
-lines and the duplicate-id check are the gold reader's, :mod:`._gold`) and then cut into
-chunks, with the run suite's fields read whole beside it (the file's order is not the
-suite's); or the run suite's own gold, read a chunk of items at a time straight from the
-suite's item source (:func:`._suite_items.items_fields`), never held whole.
+Two sources, one interface (:class:`GoldChunks`): a gold file, read a block at a time
+(:mod:`._blocks`; its rows, their lines and its errors are the gold reader's, :mod:`._gold`)
+with the run suite's fields looked up by id in a temporary database (:mod:`._gold_db`: the
+file's order is not the suite's); or the run suite's own gold, read a chunk of items at a
+time straight from the suite's item source (:func:`._suite_items.items_fields`). Neither is
+held whole.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from itertools import islice
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from judgekit._errors import ContentError
-from judgekit.auditing._audit_gold import Gold, choose, gold_rule
-from judgekit.auditing._options import AuditOptions
+from judgekit.auditing._audit_gold import SuiteOnce, _loaded, choose, gold_rule
+from judgekit.auditing._options import AuditOptions, GoldColumns
+from judgekit.auditing._suite_items import Wanted
 
 if TYPE_CHECKING:
     from judgekit.auditing._gold import GoldTable
@@ -52,43 +54,112 @@ class GoldChunks:
     items: int
     whole_extra: bool
 
-    def chunks(self, size: int) -> Iterator[Chunk]:
-        """The gold items, about ``size`` at a time, in gold order."""
+    def chunks(self, size: int, lookup: bool = True) -> Iterator[Chunk]:
+        """The gold items, about ``size`` at a time, in gold order.
+
+        ``lookup``: look up the suite's fields of each chunk's items (a pass that reads
+        labels only does not need them).
+        """
         raise NotImplementedError
+
+    def suite_rows(self) -> SuiteFields | None:
+        """The suite's items whose rows a chunk's fields name by position, if one table."""
+        return None
+
+    def close(self) -> None:
+        """Let go of what the chunks were read from."""
 
 
 class FileChunks(GoldChunks):
-    """A gold file's items (read whole by the gold reader), ``size`` at a time."""
+    """A gold file's items, read a block at a time, ``size`` at a time.
 
-    def __init__(self, got: Gold) -> None:
-        t = got.table
-        self.got = got
-        self.source, self.label_column, self.annotators_column = \
-            t.source, t.label_column, t.annotators_column
-        self.slices, self.models = got.slices, got.models
-        self.items, self.whole_extra = len(t.ids), True
+    The file is read once to check it (every error of :func:`._gold.gold_from_file`, the
+    first in the file first; the ids in a temporary database find a duplicate across
+    blocks) and read again for each pass over the chunks; the run suite's fields go to the
+    same database and each chunk looks its items up there (:mod:`._gold_db`). Neither the
+    file nor the suite is held whole. Call :meth:`close` at the end (the database's file).
 
-    def chunks(self, size: int) -> Iterator[Chunk]:
+    Args:
+        path: The gold file.
+        columns: Its columns.
+        suite: The run suite (its fields are read when it loads).
+        opts: The audit's options (slice and response-model columns).
+
+    Raises:
+        ContentError: As :func:`._gold.gold_from_file` words it.
+
+    """
+
+    def __init__(self, path: Path, columns: GoldColumns | None, suite: SuiteOnce,
+                 opts: AuditOptions) -> None:
+        from judgekit.auditing._blocks import Fallback
+        from judgekit.auditing._gold_db import GoldDb, SuiteTable
+
+        self.path, self.columns = path, columns or GoldColumns()
+        self.db, self.by_rows = GoldDb(), False
+        try:
+            try:
+                keys = self._check()
+            except Fallback:  # a block pyarrow does not read exactly: the file by rows
+                self.by_rows = True
+                self.db.reset()
+                keys = self._check()
+            self.source, self.whole_extra = str(path), True
+            self.label_column, self.annotators_column = self.names
+            loaded = _loaded(suite)
+            first = [] if loaded is None else list(loaded.items[0].fields)
+            self.slices, self.models = choose({*keys, *first}, [], opts)
+            self.suite = None if loaded is None else SuiteTable(
+                self.db, loaded, Wanted(tuple(self.slices), tuple(self.models)))
+        except BaseException:
+            self.db.close()
+            raise
+
+    def _check(self) -> list[str]:
+        """Read the file once: its errors, its columns, its gold items; the first row's keys."""
+        from judgekit.auditing._blocks import gold_blocks
+        from judgekit.auditing._gold import first_keys, gold_names, gold_part, no_gold_labels
+
+        self.items, keys, names = 0, None, None
+        for t in gold_blocks(self.path, self.by_rows):
+            if names is None:  # the file's first row names the columns
+                if not t.num_rows and t.pending is None:
+                    continue
+                names = self.names = gold_names(t, self.columns)
+            ids, _, _, rows = gold_part(t, self.columns, names, self.db.seen)
+            self.db.add(ids)
+            if keys is None and len(ids):
+                keys = first_keys(rows)
+            self.items += len(ids)
+        if keys is None:
+            raise no_gold_labels(self.path)
+        return keys
+
+    def chunks(self, size: int, lookup: bool = True) -> Iterator[Chunk]:
         """The gold items, ``size`` at a time, in file order."""
-        gold, extra = self.got.table, self.got.extra
-        at = None if extra is None else _rows_in(gold.ids, extra[1])
-        for lo in range(0, self.items, size):
-            n = min(size, self.items - lo)
-            yield replace(gold, ids=gold.ids.slice(lo, n), label=gold.label.slice(lo, n),
-                          annotators=None if gold.annotators is None else
-                          gold.annotators.slice(lo, n),
-                          rows=gold.rows.take(np.arange(lo, lo + n))), \
-                None if extra is None or at is None else (extra[0], at[lo:lo + n])
+        from judgekit.auditing._blocks import gold_blocks
+        from judgekit.auditing._gold import GoldTable, gold_part
 
+        label, ann = self.names
+        for t in gold_blocks(self.path, self.by_rows):
+            if not t.num_rows:
+                continue
+            ids, gold, anns, rows = gold_part(t, self.columns, self.names)
+            for lo in range(0, len(ids), size):
+                n = min(size, len(ids) - lo)
+                part = ids.slice(lo, n)
+                yield GoldTable(self.source, label, ann, part, gold.slice(lo, n),
+                                None if anns is None else anns.slice(lo, n),
+                                rows.take(np.arange(lo, lo + n)), [], []), \
+                    self.suite.fields(part.to_pylist()) if lookup and self.suite else None
 
-def _rows_in(ids: Any, among: Any) -> Any:
-    """Each id's row among ``among`` (-1: none), looked up once for every chunk."""
-    import pyarrow.compute as pc
+    def suite_rows(self) -> SuiteFields | None:
+        """The run suite's items, to read the rows the report shows."""
+        return None if self.suite is None else self.suite.rows
 
-    from judgekit.auditing._columns import scalar, to_numpy
-
-    pos = pc.index_in(ids, value_set=among)
-    return to_numpy(pc.fill_null(pos, scalar(-1, pos.type)), np.int64)
+    def close(self) -> None:
+        """Remove the temporary database."""
+        self.db.close()
 
 
 class SuiteChunks(GoldChunks):
@@ -115,7 +186,7 @@ class SuiteChunks(GoldChunks):
         return ContentError(self.suite.path, "the suite's items carry no gold labels",
                             fix="pass --gold FILE")
 
-    def chunks(self, size: int) -> Iterator[Chunk]:
+    def chunks(self, size: int, lookup: bool = True) -> Iterator[Chunk]:
         """The items with a gold label, about ``size`` at a time, in item order."""
         from judgekit.auditing._gold import GoldTable
         from judgekit.auditing._suite_items import Wanted, chunks, empty_rows, items_fields

@@ -93,7 +93,7 @@ class Mistakes:
             return item, -1, {}
         if not self.late or f.extra_rows is None:
             return item, -1, f.row(i)
-        return item, int(f.extra_rows[i]), f.gold.raw(int(f.rows[i]))
+        return item, f.extra.placed(int(f.extra_rows[i])), f.gold.raw(int(f.rows[i]))
 
     def section(self, extra: Any, rows: LabelRows | None, present: set[str], *,
                 judge: str | None, label_map: Mapping[str, str],

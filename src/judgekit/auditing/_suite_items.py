@@ -100,12 +100,18 @@ class SuiteFields:
         self.items, self.source, self.ids = items, source, ids
         self.columns = dict(columns)
         self.keep = keep
+        self.place: Array | None = None
+        """Each row's position among all the suite's items (None: the row itself)."""
         self._raw: dict[int, Mapping[str, Any]] = {}
 
     @property
     def num_rows(self) -> int:
         """Number of rows (items)."""
         return len(self.ids)
+
+    def placed(self, row: int) -> int:
+        """Row ``row``'s position among all the suite's items (-1 stays -1: none)."""
+        return row if self.place is None or row < 0 else int(self.place[row])
 
     def _column(self, kind: str, name: str, rows: Array) -> Any:
         col = self.columns.get((kind, name))

@@ -49,6 +49,7 @@ class Origin:
     rows: Sequence[Mapping[str, Any]] = ()  # rows: the rows themselves
     lines: Sequence[int] = ()
     spans: Array | None = None  # jsonl: (line, start, end) per row; None: not yet needed
+    offset: int = 0  # jsonl, parquet: lines (rows) of the file before these (a block of it)
 
     def line_spans(self) -> Array:
         if self.spans is None:
@@ -59,9 +60,9 @@ class Origin:
         if self.fmt == "csv":
             return _csv_line(self.data, pos)
         if self.fmt == "parquet":
-            return pos + 1
+            return self.offset + pos + 1
         if self.fmt == "jsonl":
-            return int(self.line_spans()[pos, 0])
+            return self.offset + int(self.line_spans()[pos, 0])
         return int(self.lines[pos])
 
     def mention(self, pos: Array, word: bytes) -> Array:

@@ -74,9 +74,10 @@ def _audit_all(sources: list[Path], gold: Path | None, columns: LabelColumns,
                gold_columns: GoldColumns, options: AuditOptions) -> AuditReport:
     """The report of one judge; with several judges (or sources), their leaderboard too."""
     from judgekit.auditing._gold import PREFETCH, prefetch_gold
+    from judgekit.auditing._stream import streamed_run
 
-    if gold is not None:
-        prefetch_gold(gold, gold_columns)  # read while the labels are read
+    if gold is not None and not (len(sources) == 1 and streamed_run(sources[0]) is not None):
+        prefetch_gold(gold, gold_columns)  # read while the labels are read (a run streams it)
     try:
         return _audit_judges(sources, gold, columns, gold_columns, options)
     finally:

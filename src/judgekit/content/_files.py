@@ -13,7 +13,7 @@ from judgekit._errors import ContentError
 from judgekit._types import Item
 from judgekit.content._items import CHUNK, ItemSource
 from judgekit.content._items import MAX_ITEM_CHARS as MAX_ITEM_CHARS
-from judgekit.content._sources import locate, read_chunks
+from judgekit.content._sources import locate, read_each
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -144,14 +144,14 @@ def _line_of(text: str, loc: list[Any]) -> int | None:
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield ``(line, row)`` from a JSONL, CSV or Parquet file, a chunk at a time.
+    """Yield ``(line, row)`` from a JSONL, CSV or Parquet file, streamed.
 
-    The rows are streamed by :mod:`judgekit.content._sources` (the readers suites use).
+    The rows are read by :mod:`judgekit.content._sources` (the readers suites use); an error
+    in the file is raised after every row before it.
     """
     _check_file(path)
-    for rows in read_chunks(locate(str(path), path), CHUNK):
-        for line, row, _ in rows:
-            yield line, row
+    for line, row, _ in read_each(locate(str(path), path), CHUNK):
+        yield line, row
 
 
 def _check_file(path: Path) -> None:

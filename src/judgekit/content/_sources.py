@@ -88,12 +88,21 @@ def locate(spec: str, path: Path | None, origin: Path | None = None) -> Location
 
 def read_chunks(loc: Location, size: int) -> Iterator[Rows]:
     """The rows of ``loc``, ``size`` at a time (the last chunk may be shorter)."""
+    yield from _regroup(read_each(loc, size), size)
+
+
+def read_each(loc: Location, size: int) -> Iterator[tuple[int, Row, int]]:
+    """The rows of ``loc`` one at a time: ``(line, row, characters of its strings)``.
+
+    An error in the file is raised after every row before it was given (``size``: rows per
+    record batch of a columnar source).
+    """
     if loc.kind == "jsonl":
-        yield from _regroup(_jsonl(_path(loc)), size)
+        yield from _jsonl(_path(loc))
     elif loc.kind == "csv":
-        yield from _regroup(_csv(_path(loc)), size)
+        yield from _csv(_path(loc))
     else:
-        yield from _regroup(_columnar(loc, size), size)
+        yield from _columnar(loc, size)
 
 
 def _path(loc: Location) -> Path:

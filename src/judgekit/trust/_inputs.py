@@ -22,8 +22,7 @@ from typing import Any
 import numpy as np
 
 from judgekit._errors import ContentError, JudgekitError
-from judgekit.auditing._gold import read_gold
-from judgekit.auditing._io import ItemLabel, read_labels
+from judgekit.auditing._io import ItemLabel, read_gold, read_labels
 from judgekit.auditing._options import LabelColumns
 from judgekit.content._files import read_rows
 from judgekit.trust._bounds import Array
