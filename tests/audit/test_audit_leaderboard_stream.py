@@ -209,3 +209,13 @@ def test_errors_are_the_in_memory_ones(made: tuple[Path, Path], tmp_path: Path,
         assert new.startswith("1: ") and "Traceback" not in new
     assert "no item id in common" in outs[0][0] and "no labels of judge 'nope'" in outs[0][2]
     assert "carry no gold labels" in outs[0][4]
+
+
+@pytest.mark.parametrize("suite", ["core/sample-pointwise", "math/sample-steps"])
+def test_streamed_leaderboard_of_other_scales(suite: str, tmp_path: Path) -> None:
+    """Scores, and a step review (its steps section too): the same as in memory."""
+    run_suite(load_suite(suite), [FakeBackend(0), FakeBackend(1)], tmp_path / "run")
+    rep = both(tmp_path / "run", None, (1, 0))
+    assert rep["scale"] != "pairwise" and len(rep["leaderboard"]["judges"]) == 2
+    assert rep["leaderboard"]["judges"][1]["p_first"] is None  # no presentation order
+    assert ("steps" in rep) == (suite == "math/sample-steps")

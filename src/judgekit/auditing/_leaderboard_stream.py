@@ -9,25 +9,29 @@ in-memory :func:`._leaderboard.leaderboard`, so the same figures. The judge-vs-j
 is one more walk over the gold's chunks (:func:`._stream.gold_chunks`): per chunk, every
 judge's labels of those items, made into item labels and coded in that judge's categories
 as its audit's join codes them; per pair of judges, the items both labeled (a readable label,
-the item in the gold) and those where both labels are equal are added up.
+the item in the gold) and those where both labels are equal are added up. The run suite
+is loaded (its items read and checked) once for all these walks.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow.compute as pc
 
+from judgekit._errors import JudgekitError
 from judgekit.auditing._leaderboard import board, matrix_from, row_from, seconds_of
 from judgekit.auditing._options import AuditOptions, GoldColumns
 from judgekit.auditing._report import AuditReport
+from judgekit.run._rundir import Run
 
 if TYPE_CHECKING:
     from judgekit.auditing._gold import GoldTable
-    from judgekit.run._rundir import Run
+    from judgekit.content._suite import LoadedSuite
     from judgekit.run._store import Store
 
 Gold = str | os.PathLike[str] | None
@@ -55,6 +59,7 @@ def audit_judges(run: Run, source: str, gold: Gold, gold_columns: GoldColumns | 
     from judgekit.auditing._stream import audit_run
     from judgekit.run._lookup import shown_judges
 
+    run = _OneSuite(run.path)
     with run.store() as store:
         names = shown_judges(store)
     report = audit_run(run, source, gold, gold_columns, replace(opts, judge=names[0]), chunk)
@@ -84,6 +89,28 @@ def _figures_only(opts: AuditOptions, judge: str) -> AuditOptions:
     """
     return replace(opts, judge=judge, slices=[], model_columns=(), judge_family=None,
                    max_disagreements=0)
+
+
+class _OneSuite(Run):
+    """The run, its suite loaded (its items read and checked) once for every judge's audit."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__(path)
+        self._loaded: dict[Path | None, LoadedSuite | JudgekitError] = {}
+
+    def suite(self, gold_root: Path | None = None, *, verify: bool = False) -> LoadedSuite:
+        """:meth:`Run.suite`, loaded once per ``gold_root`` (the same error every time)."""
+        if verify:
+            return super().suite(gold_root, verify=True)
+        if gold_root not in self._loaded:
+            try:
+                self._loaded[gold_root] = super().suite(gold_root)
+            except JudgekitError as exc:
+                self._loaded[gold_root] = exc
+        got = self._loaded[gold_root]
+        if isinstance(got, JudgekitError):
+            raise got
+        return got
 
 
 class _Matrix:
