@@ -164,3 +164,38 @@ def test_a_block_pyarrow_cannot_read_is_read_by_rows(monkeypatch: pytest.MonkeyP
     assert not isinstance(got, str) and got[0].by_rows
     assert [i for p, _ in got[1] for i in p.ids.to_pylist()] == \
         _gold_file(path, GoldColumns()).ids.to_pylist()
+
+
+def test_streamed_run_audit_reads_gold_files_in_blocks(tiny: None, tmp_path: Path) -> None:
+    """The report of a run against a gold file (JSON Lines, CSV, Parquet; shuffled, so the
+    suite's fields are looked up by id; ids the run lacks) read in blocks of 3 rows is the
+    in-memory audit's, at chunks of 1, 7 and all."""
+    from judgekit import load_suite, run_suite
+    from judgekit.backends import FakeBackend
+
+    from .test_audit_stream import _items, both
+
+    items = _items(40)
+    (tmp_path / "items.jsonl").write_text("".join(json.dumps(r) + "\n" for r in items))
+    (tmp_path / "suite.yaml").write_text(
+        "rubric: core/preference\nconstitution: core/hhh\nprompt: core/pairwise\n"
+        "items: items.jsonl\ngold: human_label\nslices: [category, tags]\n", encoding="utf-8")
+    run_suite(load_suite(str(tmp_path / "suite.yaml")),
+              [FakeBackend(0, garbage_every=9), FakeBackend(1)], tmp_path / "run", batch_size=8)
+    gold = [{"id": r["id"], "human_label": r["human_label"], "category": r["category"],
+             "annotators": r.get("annotator_labels", [])} for r in items[2:]]
+    random.Random(5).shuffle(gold)
+    gold += [{"id": "elsewhere", "human_label": "A", "category": "x", "annotators": []}]
+    (tmp_path / "g.jsonl").write_text("".join(json.dumps(r) + "\n\n" for r in gold))
+    with open(tmp_path / "g.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(list(gold[0]))
+        w.writerows([[json.dumps(v) if isinstance(v, list) else v for v in r.values()]
+                     for r in gold])
+    pq.write_table(pa.Table.from_pylist(gold), tmp_path / "g.parquet", row_group_size=5)
+    for name in ("g.jsonl", "g.csv", "g.parquet"):
+        rep = both(tmp_path / "run", tmp_path / name, judge="fake:0", judge_family="fake",
+                   max_disagreements=4)
+        assert rep["coverage"]["gold_without_label"] == 1
+        assert rep["ceiling"]["available"] and rep["bias"]["length"]["available"]
+        assert rep["disagreements"]["items"][0]["prompt"].startswith("Question")
