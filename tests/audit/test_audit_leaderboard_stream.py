@@ -219,3 +219,13 @@ def test_streamed_leaderboard_of_other_scales(suite: str, tmp_path: Path) -> Non
     assert rep["scale"] != "pairwise" and len(rep["leaderboard"]["judges"]) == 2
     assert rep["leaderboard"]["judges"][1]["p_first"] is None  # no presentation order
     assert ("steps" in rep) == (suite == "math/sample-steps")
+
+
+def test_a_run_of_one_judge_gets_its_report_alone(tmp_path: Path) -> None:
+    run_suite(load_suite("core/sample"), [FakeBackend(0)], tmp_path / "run")
+    found = _stream.streamed_run(tmp_path / "run")
+    assert found is not None
+    opts = AuditOptions(replicates=0)
+    got = _plain(audit_judges(*found, None, None, opts).data)
+    assert "leaderboard" not in got
+    assert got == _plain(_stream.audit_run(*found, None, None, opts).data)

@@ -45,7 +45,7 @@ def audit_judges(run: Run, source: str, gold: Gold, gold_columns: GoldColumns | 
     :func:`._leaderboard.leaderboard`), streamed.
 
     Args:
-        run: A run with labels of two or more judges.
+        run: A run (of one judge: its report alone).
         source: How the report names the labels.
         gold: A gold file (default: the run suite's gold).
         gold_columns: The gold file's columns.
@@ -62,6 +62,8 @@ def audit_judges(run: Run, source: str, gold: Gold, gold_columns: GoldColumns | 
     run = _OneSuite(run.path)
     with run.store() as store:
         names = shown_judges(store)
+    if len(names) < 2:  # no leaderboard: the audit of its judge (or its error: no labels)
+        return audit_run(run, source, gold, gold_columns, opts, chunk)
     report = audit_run(run, source, gold, gold_columns, replace(opts, judge=names[0]), chunk)
     seconds = seconds_of(run)
     rows = [row_from(names[0], source, report.data, seconds)]
