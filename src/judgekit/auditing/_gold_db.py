@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from judgekit.auditing._suite_items import SuiteFields, Wanted
     from judgekit.content._suite import LoadedSuite
 
-CACHE_KIB = 32768
+CACHE_KIB = 8192
 """SQLite's page cache for the temporary database, in KiB."""
 
 

@@ -132,11 +132,15 @@ class _Matrix:
         """Walk the gold's chunks (as the audit walks them) and add each up."""
         from judgekit.auditing._stream import CHUNK, gold_chunks
 
-        got = gold_chunks(run, gold, gold_columns, _figures_only(self.opts, self.names[0]))
-        with run.store() as store:
-            for part, _ in got.chunks(chunk or CHUNK):
-                self.add(np.stack([self._labels(store, run, source, part, a)
-                                   for a in range(len(self.names))]))
+        got = gold_chunks(run, gold, gold_columns, _figures_only(self.opts, self.names[0]),
+                          fields=False)  # ids and labels only
+        try:
+            with run.store() as store:
+                for part, _ in got.chunks(chunk or CHUNK, lookup=False):
+                    self.add(np.stack([self._labels(store, run, source, part, a)
+                                       for a in range(len(self.names))]))
+        finally:
+            got.close()
 
     def _labels(self, store: Store, run: Run, source: str, part: GoldTable,
                 a: int) -> Any:

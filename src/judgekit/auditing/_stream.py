@@ -171,8 +171,12 @@ def _audited(reader: _Reader, got: GoldChunks, name: str, labeled: int, suite: S
 
 
 def gold_chunks(run: Run, gold: str | os.PathLike[str] | None,
-                gold_columns: GoldColumns | None, opts: AuditOptions) -> GoldChunks:
+                gold_columns: GoldColumns | None, opts: AuditOptions,
+                fields: bool = True) -> GoldChunks:
     """The gold a streamed audit of ``run`` walks (a gold file, else the run suite's gold).
+
+    ``fields``: whether the chunks can look up the suite's fields of their items (a walk that
+    reads ids and labels only does not need them). Close it after use (:meth:`close`).
 
     Raises:
         ContentError: As :func:`audit_run` words it (no gold, a bad gold row...).
@@ -181,14 +185,15 @@ def gold_chunks(run: Run, gold: str | os.PathLike[str] | None,
     from judgekit.auditing._labels import _from_labels
 
     named = _from_labels([], str(run.path), "run", run.path, run)
-    return _gold_chunks(SuiteOnce(run, opts.gold_root), gold, gold_columns, named, opts)
+    return _gold_chunks(SuiteOnce(run, opts.gold_root), gold, gold_columns, named, opts,
+                        fields)
 
 
 def _gold_chunks(suite: SuiteOnce, gold: str | os.PathLike[str] | None,
-                 gold_columns: GoldColumns | None, named: Any,
-                 opts: AuditOptions) -> GoldChunks:
+                 gold_columns: GoldColumns | None, named: Any, opts: AuditOptions,
+                 fields: bool = True) -> GoldChunks:
     if gold is not None:
-        return FileChunks(Path(gold), gold_columns, suite, opts)
+        return FileChunks(Path(gold), gold_columns, suite if fields else None, opts)
     if suite.named:
         return SuiteChunks(suite.load(), opts)
     raise ContentError(where(named), "no gold to audit against",

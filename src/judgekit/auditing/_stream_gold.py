@@ -82,7 +82,7 @@ class FileChunks(GoldChunks):
     Args:
         path: The gold file.
         columns: Its columns.
-        suite: The run suite (its fields are read when it loads).
+        suite: The run suite (its fields are read when it loads; None: no fields read).
         opts: The audit's options (slice and response-model columns).
 
     Raises:
@@ -90,7 +90,7 @@ class FileChunks(GoldChunks):
 
     """
 
-    def __init__(self, path: Path, columns: GoldColumns | None, suite: SuiteOnce,
+    def __init__(self, path: Path, columns: GoldColumns | None, suite: SuiteOnce | None,
                  opts: AuditOptions) -> None:
         from judgekit.auditing._blocks import Fallback
         from judgekit.auditing._gold_db import GoldDb, SuiteTable
@@ -106,7 +106,7 @@ class FileChunks(GoldChunks):
                 keys = self._check()
             self.source, self.whole_extra = str(path), True
             self.label_column, self.annotators_column = self.names
-            loaded = _loaded(suite)
+            loaded = None if suite is None else _loaded(suite)
             first = [] if loaded is None else list(loaded.items[0].fields)
             self.slices, self.models = choose({*keys, *first}, [], opts)
             self.suite = None if loaded is None else SuiteTable(
