@@ -155,7 +155,7 @@ def test_a_block_pyarrow_cannot_read_is_read_by_rows(monkeypatch: pytest.MonkeyP
                                                      tmp_path: Path) -> None:
     monkeypatch.setattr(blocks, "BLOCK", 200)  # a few lines a block
     path = tmp_path / "g.jsonl"
-    rows = [{"id": f"q{i}", "human_label": "A"} for i in range(30)]
+    rows: list[dict[str, Any]] = [{"id": f"q{i}", "human_label": "A"} for i in range(30)]
     rows[20]["id"] = 7  # an int among strings: that block only read by read_rows
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     with pytest.raises(blocks.Fallback):
@@ -170,18 +170,14 @@ def test_streamed_run_audit_reads_gold_files_in_blocks(tiny: None, tmp_path: Pat
     """The report of a run against a gold file (JSON Lines, CSV, Parquet; shuffled, so the
     suite's fields are looked up by id; ids the run lacks) read in blocks of 3 rows is the
     in-memory audit's, at chunks of 1, 7 and all."""
-    from judgekit import load_suite, run_suite
     from judgekit.backends import FakeBackend
 
-    from .test_audit_stream import _items, both
+    from .conftest import fake_run, pairwise_items
+    from .test_audit_stream import both
 
-    items = _items(40)
-    (tmp_path / "items.jsonl").write_text("".join(json.dumps(r) + "\n" for r in items))
-    (tmp_path / "suite.yaml").write_text(
-        "rubric: core/preference\nconstitution: core/hhh\nprompt: core/pairwise\n"
-        "items: items.jsonl\ngold: human_label\nslices: [category, tags]\n", encoding="utf-8")
-    run_suite(load_suite(str(tmp_path / "suite.yaml")),
-              [FakeBackend(0, garbage_every=9), FakeBackend(1)], tmp_path / "run", batch_size=8)
+    items = pairwise_items(40, 7, (0, 1, 2, 3, 3), tags=True)
+    fake_run(tmp_path, items, "[category, tags]",
+             [FakeBackend(0, garbage_every=9), FakeBackend(1)], annotators=False)
     gold = [{"id": r["id"], "human_label": r["human_label"], "category": r["category"],
              "annotators": r.get("annotator_labels", [])} for r in items[2:]]
     random.Random(5).shuffle(gold)

@@ -6,7 +6,6 @@ and all the items; the CLI prints and writes the same; the errors are the same."
 from __future__ import annotations
 
 import json
-import random
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,8 @@ from judgekit.auditing._leaderboard import judges_of, leaderboard
 from judgekit.auditing._leaderboard_stream import audit_judges
 from judgekit.backends import FakeBackend
 from judgekit.cli._main import app
+
+from .conftest import fake_run, pairwise_items
 
 FIGURES = ("agreement", "cohen_kappa", "loo_judge", "consistency", "p_first", "p_longer",
            "ece", "seconds_per_1000")
@@ -61,35 +62,13 @@ def both(run: Path, gold: Path | None, chunks: tuple[int, ...] = (1, 7, 0),
     return whole
 
 
-def _items(n: int) -> list[dict[str, Any]]:
-    rng = random.Random(11)
-    out = []
-    for i in range(n):
-        ann = [rng.choice(["A", "A", "B", "tie"]) for _ in range(rng.choice([0, 2, 3, 3]))]
-        row: dict[str, Any] = {
-            "id": f"it{i:04d}", "prompt": f"Question {i}?", "response_a": "a" * (i % 7 + 1),
-            "response_b": "b" * (i % 5 + 1), "human_label": rng.choice(["A", "B", "B", "tie"]),
-            "category": rng.choice(["math", "code", "chat"]),
-            "model_a": rng.choice(["fake-x", "other"]), "model_b": "another"}
-        if ann:
-            row["annotator_labels"] = ann
-        out.append(row)
-    return out
-
-
 @pytest.fixture(scope="module")
 def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A three-judge fake run of 50 items, and a gold file without 4 of them plus 2 others."""
     tmp = tmp_path_factory.mktemp("board")
-    items = _items(50)
-    (tmp / "items.jsonl").write_text("".join(json.dumps(r) + "\n" for r in items))
-    (tmp / "suite.yaml").write_text(
-        "rubric: core/preference\nconstitution: core/hhh\nprompt: core/pairwise\n"
-        "items: items.jsonl\ngold: human_label\nannotators: annotator_labels\n"
-        "slices: [category]\n", encoding="utf-8")
-    run_suite(load_suite(str(tmp / "suite.yaml")),
-              [FakeBackend(0, garbage_every=7), FakeBackend(1), FakeBackend(2)], tmp / "run",
-              batch_size=8)
+    items = pairwise_items(50, 11, (0, 2, 3, 3), tags=False)
+    fake_run(tmp, items, "[category]",
+             [FakeBackend(0, garbage_every=7), FakeBackend(1), FakeBackend(2)])
     gold = [{"id": r["id"], "human_label": r["human_label"],
              "annotator_labels": r.get("annotator_labels", [])} for r in items[4:]]
     gold += [{"id": "not-run-1", "human_label": "A"}, {"id": "not-run-2", "human_label": "B"}]
@@ -172,7 +151,7 @@ def test_the_leaderboard_reads_no_label_whole(made: tuple[Path, Path], tmp_path:
 
 def _bad_suite(tmp: Path) -> Path:
     """A two-judge run whose suite has no gold."""
-    items = _items(6)
+    items = pairwise_items(6, 11, (0, 2, 3, 3), tags=False)
     for r in items:
         r.pop("human_label")
     (tmp / "items.jsonl").write_text("".join(json.dumps(r) + "\n" for r in items))

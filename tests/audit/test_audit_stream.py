@@ -6,7 +6,6 @@ missing and an extra item, panels, and the same errors; chunks of 1, 7 and all t
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,8 @@ from judgekit.auditing._audit import audit_rows
 from judgekit.auditing._labels import read_labels
 from judgekit.auditing._stream import audit_run, streamed_run
 from judgekit.backends import FakeBackend
+
+from .conftest import fake_run, pairwise_items
 
 
 def _plain(data: dict[str, Any]) -> dict[str, Any]:
@@ -39,36 +40,12 @@ def both(run: Path, gold: Path | None, chunks: tuple[int, ...] = (1, 7, 0),
     return whole
 
 
-def _items(n: int) -> list[dict[str, Any]]:
-    rng = random.Random(7)
-    out = []
-    for i in range(n):
-        ann = [rng.choice(["A", "A", "B", "tie"]) for _ in range(rng.choice([0, 1, 2, 3, 3]))]
-        row: dict[str, Any] = {
-            "id": f"it{i:04d}", "prompt": f"Question {i}?", "response_a": "a" * (i % 7 + 1),
-            "response_b": "b" * (i % 5 + 1), "human_label": rng.choice(["A", "B", "B", "tie"]),
-            "category": rng.choice(["math", "code", "chat"]),
-            "model_a": rng.choice(["fake-x", "other"]), "model_b": "another"}
-        if i > 3:  # the first rows have no tags: a slice column found later than row 1
-            row["tags"] = rng.sample(["t1", "t2", "t3"], rng.randint(0, 2))
-        if ann:
-            row["annotator_labels"] = ann
-        out.append(row)
-    return out
-
-
 @pytest.fixture(scope="module")
 def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A two-judge fake run of 60 items, and a gold file without 3 of them plus 2 others."""
     tmp = tmp_path_factory.mktemp("stream")
-    items = _items(60)
-    (tmp / "items.jsonl").write_text("".join(json.dumps(r) + "\n" for r in items))
-    (tmp / "suite.yaml").write_text(
-        "rubric: core/preference\nconstitution: core/hhh\nprompt: core/pairwise\n"
-        "items: items.jsonl\ngold: human_label\nannotators: annotator_labels\n"
-        "slices: [category, tags]\n", encoding="utf-8")
-    run_suite(load_suite(str(tmp / "suite.yaml")),
-              [FakeBackend(0, garbage_every=9), FakeBackend(1)], tmp / "run", batch_size=8)
+    items = pairwise_items(60, 7, (0, 1, 2, 3, 3), tags=True)
+    fake_run(tmp, items, "[category, tags]", [FakeBackend(0, garbage_every=9), FakeBackend(1)])
     gold = [{"id": r["id"], "human_label": r["human_label"],
              "annotator_labels": r.get("annotator_labels", [])} for r in items[3:]]
     gold += [{"id": "not-run-1", "human_label": "A"}, {"id": "not-run-2", "human_label": "B"}]
