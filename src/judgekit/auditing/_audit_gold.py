@@ -64,6 +64,15 @@ class SuiteOnce:
             raise self._got
         return self._got
 
+    def loaded(self) -> LoadedSuite | None:
+        """The suite, None when there is none or it does not load."""
+        if not self.named:
+            return None
+        try:
+            return self.load()
+        except JudgekitError:
+            return None
+
 
 @dataclass(frozen=True)
 class Gold:
@@ -128,7 +137,7 @@ def read_gold(lab: Labels, gold: str | os.PathLike[str] | None,
 
     if gold is not None:
         table = gold_from_file(Path(gold), columns)
-        loaded = _loaded(suite)
+        loaded = suite.loaded()
         first = [] if loaded is None else list(loaded.items[0].fields)
         slices, models = choose({*table.keys, *first}, table.slices, opts)
         extra = None if loaded is None else _read(loaded, _wanted(slices, models), None)[0]
@@ -190,16 +199,6 @@ def _read(suite: LoadedSuite, wanted: Wanted, gold: Any) -> tuple[SuiteFields, A
     from judgekit.auditing._suite_items import read_suite
 
     return read_suite(suite, wanted, gold)
-
-
-def _loaded(suite: SuiteOnce) -> LoadedSuite | None:
-    """The suite a run names, None when there is none or it does not load."""
-    if not suite.named:
-        return None
-    try:
-        return suite.load()
-    except JudgekitError:
-        return None
 
 
 def choose(keys: set[str], suite_slices: Sequence[str],

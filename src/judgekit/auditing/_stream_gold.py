@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from judgekit._errors import ContentError
-from judgekit.auditing._audit_gold import SuiteOnce, _loaded, choose, gold_rule
+from judgekit.auditing._audit_gold import SuiteOnce, choose, gold_rule
 from judgekit.auditing._options import AuditOptions, GoldColumns
 from judgekit.auditing._suite_items import Wanted
 
@@ -106,7 +106,7 @@ class FileChunks(GoldChunks):
                 keys = self._check()
             self.source, self.whole_extra = str(path), True
             self.label_column, self.annotators_column = self.names
-            loaded = None if suite is None else _loaded(suite)
+            loaded = None if suite is None else suite.loaded()
             first = [] if loaded is None else list(loaded.items[0].fields)
             self.slices, self.models = choose({*keys, *first}, [], opts)
             self.suite = None if loaded is None else SuiteTable(
