@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from judgekit._errors import JudgekitError
 from judgekit.auditing._boot import Bootstrap
+from judgekit.auditing._step_tally import StepTally
 
 if TYPE_CHECKING:
     from judgekit.auditing._audit_gold import SuiteOnce
@@ -41,30 +42,29 @@ def robustness_of(run: Run | None) -> dict[str, Any] | None:
 
 def steps_section(data: AuditData, no_error: str, boot: Bootstrap) -> dict[str, Any] | None:
     """The step-level figures (:func:`._steps.step_report`) of a step review's joined data."""
-    return steps_of(step_inputs(data, no_error), no_error, boot)
+    tally = StepTally()
+    add_steps(tally, data, no_error)
+    return steps_of(tally, no_error, boot)
 
 
-StepInputs = tuple[list[str], list[bool | None], list[bool | None], list[float | None]]
-"""Item ids, the judge's and the gold's error class, the judge's P(error)."""
+def add_steps(tally: StepTally, data: AuditData, no_error: str) -> None:
+    """Add what the step report reads of a step review's joined items to ``tally``.
 
-
-def step_inputs(data: AuditData, no_error: str) -> StepInputs:
-    """What the step report reads of joined items (a step review's, ``no_error`` its label)."""
+    That is: ids, the judge's and the gold's error class (``no_error``: the review's label
+    for a step without error), the judge's P(error).
+    """
     import numpy as np
 
     k = data.space.index(no_error)
-    p_error = 1.0 - data.probs[:, k]
-    return (list(data.ids), [None if j < 0 else bool(j != k) for j in data.judge],
-            [bool(g != k) for g in data.gold],
-            [None if np.isnan(p) else float(p) for p in p_error])
+    judge = np.where(data.judge < 0, -1, data.judge != k).astype(np.int8)
+    tally.add(list(data.ids), judge, (data.gold != k).astype(np.int8), 1.0 - data.probs[:, k])
 
 
-def steps_of(inputs: StepInputs, no_error: str, boot: Bootstrap) -> dict[str, Any] | None:
-    """The ``steps`` section of :func:`step_inputs` (of every item, in gold order)."""
-    from judgekit.auditing._steps import step_report
+def steps_of(tally: StepTally, no_error: str, boot: Bootstrap) -> dict[str, Any] | None:
+    """The ``steps`` section of the steps added (of every item, in gold order)."""
+    from judgekit.auditing._steps import tally_report
 
-    ids, judge_error, gold_error, p_error = inputs
-    out = step_report(ids, judge_error, gold_error, p_error=p_error, boot=boot)
+    out = tally_report(tally, boot)
     return None if out is None else {"no_error": no_error, **out}
 
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from judgekit._errors import ContentError, RunError
 from judgekit.auditing._boot import Array, Bootstrap, patterns
-from judgekit.content._steps import split_step_id
+from judgekit.auditing._step_tally import StepTally, classes
 from judgekit.run._rundir import Run
 
 if TYPE_CHECKING:
@@ -36,41 +36,6 @@ if TYPE_CHECKING:
 COUNTS = ("tp", "fp", "fn", "tn", "complete", "located", "erroneous", "erroneous_located",
           "clean", "clean_located")
 """Per-solution count columns (steps, then solutions) that every figure is a function of."""
-
-
-def solution_counts(ids: Sequence[str], judge_error: Sequence[bool | None],
-                    gold_error: Sequence[bool | None]) -> tuple[Array, int]:
-    """``(S, len(COUNTS))`` counts per solution, and how many ids were step ids.
-
-    Args:
-        ids: Item ids; ids that are not ``SOLUTION#K`` are left out.
-        judge_error: Whether the judge called each step an error (None: no label).
-        gold_error: Whether the gold calls each step an error (None: no gold).
-
-    """
-    per: dict[str, list[tuple[int, bool | None, bool | None]]] = {}
-    for item_id, j, g in zip(ids, judge_error, gold_error, strict=True):
-        parts = split_step_id(item_id)
-        if parts is not None:
-            per.setdefault(parts[0], []).append((parts[1], j, g))
-    rows = np.zeros((len(per), len(COUNTS)), dtype=np.int64)
-    for r, steps in enumerate(per.values()):
-        both = [(n, j, g) for n, j, g in steps if j is not None and g is not None]
-        jj = np.array([j for _, j, _ in both], dtype=bool)
-        gg = np.array([g for _, _, g in both], dtype=bool)
-        rows[r, :4] = [(jj & gg).sum(), (jj & ~gg).sum(), (~jj & gg).sum(), (~jj & ~gg).sum()]
-        numbers = sorted(n for n, _, _ in both)
-        if len(both) == len(steps) and numbers == list(range(1, len(numbers) + 1)):
-            found = first_error(both, 1) == first_error(both, 2)
-            has_error = bool(gg.any())
-            rows[r, 4:] = [1, found, has_error, has_error and found, not has_error,
-                           not has_error and found]
-    return rows, sum(len(s) for s in per.values())
-
-
-def first_error(steps: Sequence[tuple[int, Any, Any]], column: int) -> int:
-    """The number of the first step whose ``column`` is true (0 when none is)."""
-    return min((s[0] for s in steps if s[column]), default=0)
 
 
 def figures(counts: Array) -> dict[str, Array]:
@@ -111,10 +76,19 @@ def step_report(ids: Sequence[str], judge_error: Sequence[bool | None],
         boot: Bootstrap settings for the intervals (default 1000 replicates, seed 0).
 
     """
-    rows, n_steps = solution_counts(ids, judge_error, gold_error)
+    tally = StepTally()
+    p = [np.nan if v is None else v for v in p_error] if p_error else np.full(len(ids), np.nan)
+    tally.add(ids, classes(judge_error), classes(gold_error), np.asarray(p, dtype=float))
+    return tally_report(tally, boot)
+
+
+def tally_report(tally: StepTally, boot: Bootstrap | None = None) -> dict[str, Any] | None:
+    """:func:`step_report` of the steps added to ``tally`` (None: none)."""
+    n_steps = tally.steps()
     if n_steps == 0:
         return None
     boot = boot or Bootstrap()
+    rows = tally.counts(len(COUNTS))
     total = rows.sum(axis=0)
     point, reps = figures(total), figures(boot.sums(patterns(rows)))
     out: dict[str, Any] = {
@@ -132,30 +106,12 @@ def step_report(ids: Sequence[str], judge_error: Sequence[bool | None],
         target = out[section] if section else out
         target[name] = {"value": None if np.isnan(value) else float(value),
                         "ci": boot.interval(reps[path]) if len(reps[path]) else None}
-    out["auroc"] = _auroc(ids, gold_error, p_error)
+    out["auroc"] = tally.auroc()
     return out
 
 
 def _ratio(a: float, b: float) -> float | None:
     return float(a / b) if b else None
-
-
-def _auroc(ids: Sequence[str], gold: Sequence[bool | None],
-           p_error: Sequence[float | None]) -> float | None:
-    """AUROC of P(error) against the gold error class (Mann-Whitney), over gold-labeled steps."""
-    from scipy.stats import rankdata
-
-    pairs = [(p, g) for i, g, p in zip(ids, gold, p_error, strict=False)
-             if g is not None and split_step_id(i) is not None]
-    if not p_error or not pairs or any(p is None for p, _ in pairs):
-        return None
-    scores = np.array([p for p, _ in pairs], dtype=float)
-    truth = np.array([g for _, g in pairs], dtype=bool)
-    pos, neg = int(truth.sum()), int((~truth).sum())
-    if pos == 0 or neg == 0:
-        return None
-    ranks = rankdata(scores)
-    return float((ranks[truth].sum() - pos * (pos + 1) / 2) / (pos * neg))
 
 
 def audit_steps(run: Run | str | Path, *, judge: str | None = None,

@@ -33,12 +33,12 @@ from judgekit.auditing._join import SLICE_PRESENCE_ROWS, join
 from judgekit.auditing._options import AuditOptions, GoldColumns
 from judgekit.auditing._report import AuditReport, report_from
 from judgekit.auditing._sections import (
-    StepInputs,
+    add_steps,
     robustness_of,
-    step_inputs,
     steps_of,
     suite_no_error,
 )
+from judgekit.auditing._step_tally import StepTally
 from judgekit.auditing._stream_gold import Chunk, FileChunks, GoldChunks, SuiteChunks
 from judgekit.auditing._stream_parts import Mistakes, Orders, Scan
 from judgekit.auditing._tally import Tally
@@ -228,7 +228,7 @@ class _Walk:
         self.present: set[str] = set()
         self.matched = 0
         self.no_error = steps
-        self.steps: StepInputs = ([], [], [], [])
+        self.steps = StepTally()
 
     def _join(self, lab: ItemLabels, part: Chunk, space: tuple[str, list[str]],
               brief: bool = False) -> Any:
@@ -259,8 +259,7 @@ class _Walk:
         self.tally.add(d)
         self.mistakes.add(d, self.matched)
         if self.no_error is not None:
-            for mine, new in zip(self.steps, step_inputs(d, self.no_error), strict=True):
-                mine.extend(new)  # type: ignore[attr-defined]
+            add_steps(self.steps, d, self.no_error)
         self.matched += len(d.judge)
 
 
