@@ -15,12 +15,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 
-from judgekit._errors import ContentError
-from judgekit.auditing._read import _THREADS, _jsonl, row_blocks
-from judgekit.auditing._table import Origin, Table
+from judgekit.auditing._read import (
+    _THREADS,
+    _jsonl,
+    is_utf8,
+    parquet_error,
+    parquet_table,
+    row_blocks,
+)
+from judgekit.auditing._table import Table
 
 BLOCK = 1 << 22
 """Bytes of JSON Lines per block (a longer line makes its block longer)."""
@@ -57,32 +62,21 @@ def gold_blocks(path: Path, by_rows: bool) -> Iterator[Table]:
 def _parquet(path: Path) -> Iterator[Table]:
     import pyarrow.parquet as pq
 
-    def unreadable(exc: Exception) -> ContentError:
-        return ContentError(path, f"cannot read this Parquet file: {exc}",
-                            fix="write it again with pyarrow or pandas")
-
     try:
         batches = pq.ParquetFile(path).iter_batches(batch_size=ROWS, use_threads=_THREADS)
         before = 0
         for batch in batches:
-            table = pa.Table.from_batches([batch])
-            yield Table(path, table, list(table.column_names), np.arange(table.num_rows),
-                        Origin("parquet", table=table, offset=before))
-            before += table.num_rows
+            yield parquet_table(path, pa.Table.from_batches([batch]), before)
+            before += batch.num_rows
     except (pa.ArrowException, OSError) as exc:
-        raise unreadable(exc) from None
+        raise parquet_error(path, exc) from None
 
 
 def _jsonl_blocks(path: Path) -> Iterator[Table]:
     """JSON Lines cut at line ends, each read by pyarrow (see the module)."""
     lines = 0
     for data in _cut(path):
-        if int(np.frombuffer(data, np.uint8).max(initial=0)) >= 0x80:
-            try:
-                data.decode("utf-8")
-            except UnicodeDecodeError:
-                raise Fallback from None
-        table = _jsonl(path, data)
+        table = _jsonl(path, data) if is_utf8(data) else None
         if table is None:
             raise Fallback
         table.origin.offset = lines

@@ -16,6 +16,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -56,19 +57,14 @@ def read_table(path: Path) -> Table:
         try:
             table = pq.read_table(path, use_threads=_THREADS)
         except (pa.ArrowException, OSError) as exc:
-            raise ContentError(path, f"cannot read this Parquet file: {exc}",
-                               fix="write it again with pyarrow or pandas") from None
-        return Table(path, table, list(table.column_names), np.arange(table.num_rows),
-                     Origin("parquet", table=table))
+            raise parquet_error(path, exc) from None
+        return parquet_table(path, table)
     try:
         data = path.read_bytes()
     except OSError:
         return _by_read_rows(path)  # words the error
-    if int(np.frombuffer(data, np.uint8).max(initial=0)) >= 0x80:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return _by_read_rows(path)  # its rows up to the line it names
+    if not is_utf8(data):
+        return _by_read_rows(path)  # its rows up to the line it names
     data = data.removeprefix(b"\xef\xbb\xbf")
     table = _csv(path, data) if suffix == ".csv" else _jsonl(path, data)
     return table if table is not None else _by_read_rows(path)
@@ -88,32 +84,49 @@ def row_blocks(path: Path, size: int | None) -> Iterator[Table]:
     """
     from judgekit.content._files import read_rows  # here: judgekit.content takes 0.2 s
 
-    rows: list[dict[str, Any]] = []
-    lines: list[int] = []
-    pending, done, count = None, False, 0
-    each = read_rows(path)
-    while not done:
+    each, count = read_rows(path), 0
+    while True:
+        rows: list[dict[str, Any]] = []
+        lines: list[int] = []
+        pending = None
         try:
-            for line, row in each:
+            for line, row in each if size is None else islice(each, size):
                 rows.append(row)
                 lines.append(line)
-                if size is not None and len(rows) >= size:
-                    break
-            else:
-                done = True
         except ContentError as exc:
-            pending, done = exc, True
+            pending = exc
         except csv.Error as exc:
             pending = ContentError(path, f"not valid CSV: {exc}",
                                    where=f"line {count + len(lines) + 2}",
                                    fix="quote cells that hold commas, quotes or line breaks")
-            done = True
-        if rows or (done and not count):
+        if rows or pending is not None or not count:
             yield rows_table(rows, lines, path, pending)
-        elif pending is not None:  # after a full block: the error alone
-            yield rows_table([], [], path, pending)
         count += len(rows)
-        rows, lines = [], []
+        if pending is not None or size is None or len(rows) < size:
+            return
+
+
+def parquet_table(path: Path, table: Any, offset: int = 0) -> Table:
+    """A Parquet file's rows read by pyarrow (``offset``: rows of the file before them)."""
+    return Table(path, table, list(table.column_names), np.arange(table.num_rows),
+                 Origin("parquet", table=table, offset=offset))
+
+
+def parquet_error(path: Path, exc: Exception) -> ContentError:
+    """The error of a Parquet file pyarrow cannot read."""
+    return ContentError(path, f"cannot read this Parquet file: {exc}",
+                        fix="write it again with pyarrow or pandas")
+
+
+def is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8 (only bytes past ASCII are decoded to tell)."""
+    if int(np.frombuffer(data, np.uint8).max(initial=0)) < 0x80:
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _no_import_here() -> None:
