@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from judgekit import ContentError, load_suite, run_suite
-from judgekit.auditing import AuditOptions, _stream
+from judgekit.auditing import AuditOptions
 from judgekit.auditing._audit import audit_rows
 from judgekit.auditing._labels import read_labels
 from judgekit.auditing._stream import audit_run, streamed_run
@@ -111,7 +111,6 @@ def test_audit_of_a_run_streams(made: tuple[Path, Path],
     from judgekit.auditing import audit
 
     assert audit(run, gold, options=AuditOptions(judge="fake:1", replicates=0)).data
-    assert _stream.is_single_run([run], "fake:1") and not _stream.is_single_run([run], None)
 
 
 

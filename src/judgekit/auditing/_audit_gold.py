@@ -144,8 +144,13 @@ def read_gold(lab: Labels, gold: str | os.PathLike[str] | None,
         return Gold(table, None if extra is None else (extra, extra.ids), slices, models)
     if suite.named:
         return suite_gold(suite.load(), opts)
-    raise ContentError(where(lab), "no gold to audit against",
-                       fix="pass --gold FILE (JSONL/CSV with id and human_label)")
+    raise no_gold(where(lab))
+
+
+def no_gold(where: str | None) -> ContentError:
+    """The error of an audit with no gold file and no run suite to take gold from."""
+    return ContentError(where, "no gold to audit against",
+                        fix="pass --gold FILE (JSONL/CSV with id and human_label)")
 
 
 def suite_gold(suite: LoadedSuite, opts: AuditOptions) -> Gold:

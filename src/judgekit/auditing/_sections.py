@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from judgekit._errors import JudgekitError
 from judgekit.auditing._boot import Bootstrap
 from judgekit.auditing._step_tally import StepTally
 
@@ -70,9 +69,5 @@ def steps_of(tally: StepTally, no_error: str, boot: Bootstrap) -> dict[str, Any]
 
 def suite_no_error(suite: SuiteOnce) -> str | None:
     """The ``no_error`` label of a run's suite rubric (a step review), else None."""
-    if not suite.named:
-        return None
-    try:
-        return suite.load().rubric.no_error
-    except JudgekitError:
-        return None
+    loaded = suite.loaded()
+    return None if loaded is None else loaded.rubric.no_error

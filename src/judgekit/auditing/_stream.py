@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from judgekit._errors import ContentError, RunError
-from judgekit.auditing._audit_gold import SuiteOnce, where
+from judgekit.auditing._audit_gold import SuiteOnce, no_gold
 from judgekit.auditing._boot import Bootstrap
 from judgekit.auditing._join import SLICE_PRESENCE_ROWS, join
 from judgekit.auditing._options import AuditOptions, GoldColumns
@@ -99,14 +99,12 @@ def audit_run(run: Run, source: str, gold: str | os.PathLike[str] | None,
     (default :data:`CHUNK`).
     """
     from judgekit.auditing._items import choose_judge
-    from judgekit.auditing._labels import _from_labels
     from judgekit.run._lookup import labeled_items, shown_judges
     from judgekit.run._rundir import MANIFEST_FILE
 
     if not run.exists():
         raise RunError(f"{run.path} is not a judgekit run (no {MANIFEST_FILE})")
     suite = SuiteOnce(run, opts.gold_root)
-    named = _from_labels([], source, "run", run.path, run)  # what errors name
     chunk = chunk or CHUNK
     with run.store() as store:
         name = choose_judge(shown_judges(store), opts.judge, run.path)
@@ -114,26 +112,21 @@ def audit_run(run: Run, source: str, gold: str | os.PathLike[str] | None,
         labeled = labeled_items(store, judge)
         if not labeled:
             raise ContentError(run.path, "no labels", fix="label some items first")
-        got = _gold_chunks(suite, gold, gold_columns, named, opts)
+        got = _gold_chunks(suite, gold, gold_columns, source, opts)
         try:
-            report, walk, steps = _audited(_Reader(store, run, source, judge, opts), got,
-                                           name, labeled, suite, chunk)
+            report = _audited(_Reader(store, run, source, judge, opts), got, name, labeled,
+                              suite, chunk)
         finally:
             got.close()
     robustness = robustness_of(run)
     if robustness is not None:
         report.data["bias"]["robustness"] = robustness
-    if steps is not None:
-        report.data["steps"] = steps_of(walk.steps, steps, Bootstrap(opts.replicates, opts.seed))
     return report
 
 
 def _audited(reader: _Reader, got: GoldChunks, name: str, labeled: int, suite: SuiteOnce,
-             chunk: int) -> tuple[AuditReport, _Walk, str | None]:
-    """The report of the run's labels (``reader``; judge ``name``) against the gold ``got``.
-
-    Also the walk and the step review's no-error label (None: no step review).
-    """
+             chunk: int) -> AuditReport:
+    """The report of the run's labels (``reader``; judge ``name``) against the gold ``got``."""
     opts, source = reader.opts, reader.source
     orders = Orders(reader.store, opts.judge, reader.run.path)
     scan = _scan(reader, got, orders, chunk)
@@ -167,7 +160,9 @@ def _audited(reader: _Reader, got: GoldChunks, name: str, labeled: int, suite: S
         got.suite_rows(), reader.rows_of(shown, judge=None) if shown else None,
         walk.present, judge=name, label_map=opts.label_map,
         humans=walk.tally.humans.width >= 2)
-    return report, walk, steps
+    if steps is not None:
+        report.data["steps"] = steps_of(walk.steps, steps, boot)
+    return report
 
 
 def gold_chunks(run: Run, gold: str | os.PathLike[str] | None,
@@ -182,22 +177,19 @@ def gold_chunks(run: Run, gold: str | os.PathLike[str] | None,
         ContentError: As :func:`audit_run` words it (no gold, a bad gold row...).
 
     """
-    from judgekit.auditing._labels import _from_labels
-
-    named = _from_labels([], str(run.path), "run", run.path, run)
-    return _gold_chunks(SuiteOnce(run, opts.gold_root), gold, gold_columns, named, opts,
-                        fields)
+    return _gold_chunks(SuiteOnce(run, opts.gold_root), gold, gold_columns, str(run.path),
+                        opts, fields)
 
 
 def _gold_chunks(suite: SuiteOnce, gold: str | os.PathLike[str] | None,
-                 gold_columns: GoldColumns | None, named: Any, opts: AuditOptions,
+                 gold_columns: GoldColumns | None, source: str, opts: AuditOptions,
                  fields: bool = True) -> GoldChunks:
+    """:func:`gold_chunks` (``source``: the labels an error names)."""
     if gold is not None:
         return FileChunks(Path(gold), gold_columns, suite if fields else None, opts)
     if suite.named:
         return SuiteChunks(suite.load(), opts)
-    raise ContentError(where(named), "no gold to audit against",
-                       fix="pass --gold FILE (JSONL/CSV with id and human_label)")
+    raise no_gold(source)
 
 
 def _scan(reader: _Reader, gold: GoldChunks, orders: Orders, chunk: int) -> Scan:
@@ -274,20 +266,3 @@ def streamed_run(source: Any) -> tuple[Run, str] | None:
     if isinstance(source, (str, os.PathLike)):
         return open_run(Path(source)), str(Path(source))
     return None
-
-
-def is_single_run(sources: Sequence[Any], judge: str | None) -> bool:
-    """Whether ``judgekit audit`` of these sources audits one run's one judge (or panel)."""
-    if len(sources) != 1 or streamed_run(sources[0]) is None:
-        return False
-    if judge is not None:
-        return True
-    from judgekit.run._lookup import shown_judges
-
-    run, _ = streamed_run(sources[0]) or (None, "")
-    assert run is not None
-    if not run.exists():
-        return True
-    with run.store() as store:
-        return len(shown_judges(store)) < 2
-

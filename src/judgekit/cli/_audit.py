@@ -74,10 +74,16 @@ def _audit_all(sources: list[Path], gold: Path | None, columns: LabelColumns,
                gold_columns: GoldColumns, options: AuditOptions) -> AuditReport:
     """The report of one judge; with several judges (or sources), their leaderboard too."""
     from judgekit.auditing._gold import PREFETCH, prefetch_gold
-    from judgekit.auditing._stream import streamed_run
+    from judgekit.auditing._leaderboard_stream import audit_judges
+    from judgekit.auditing._stream import audit_run, streamed_run
 
-    if gold is not None and not (len(sources) == 1 and streamed_run(sources[0]) is not None):
-        prefetch_gold(gold, gold_columns)  # read while the labels are read (a run streams it)
+    run = streamed_run(sources[0]) if len(sources) == 1 else None
+    if run is not None:  # one run: streamed, its labels (and its gold file) never all held
+        if options.judge is not None:
+            return audit_run(*run, gold, gold_columns, options)
+        return audit_judges(*run, gold, gold_columns, options)  # with several, a leaderboard
+    if gold is not None:
+        prefetch_gold(gold, gold_columns)  # read while the labels are read
     try:
         return _audit_judges(sources, gold, columns, gold_columns, options)
     finally:
@@ -88,17 +94,10 @@ def _audit_judges(sources: list[Path], gold: Path | None, columns: LabelColumns,
                   gold_columns: GoldColumns, options: AuditOptions) -> AuditReport:
     from dataclasses import replace
 
-    from judgekit.auditing._audit import audit, audit_rows
+    from judgekit.auditing._audit import audit_rows
     from judgekit.auditing._labels import read_labels
     from judgekit.auditing._leaderboard import judges_of, leaderboard
-    from judgekit.auditing._leaderboard_stream import audit_judges
-    from judgekit.auditing._stream import is_single_run, streamed_run
 
-    if is_single_run(sources, options.judge):  # streamed: the run's labels never all held
-        return audit(sources[0], gold, gold_columns=gold_columns, options=options)
-    run = streamed_run(sources[0]) if len(sources) == 1 else None
-    if run is not None:  # one run of several judges, no --judge: every judge streamed
-        return audit_judges(*run, gold, gold_columns, options)
     judges = judges_of(sources, columns)
     if len(sources) == 1 and (options.judge is not None or len(judges) < 2):
         rows = judges[0][1] if judges else read_labels(sources[0], columns)
