@@ -25,7 +25,6 @@ class StepTally:
     def __init__(self) -> None:
         self.names: dict[str, int] = {}
         self.parts: list[tuple[Array, Array, Array, Array, Array]] = []
-        self.any = False
 
     def add(self, ids: Sequence[str], judge: Array, gold: Array, p_error: Array) -> None:
         """Add items: ids, error classes (1 error, 0 not, -1 unknown), P(error) (NaN: none).
@@ -34,7 +33,6 @@ class StepTally:
         """
         from judgekit.content._steps import split_step_id  # here: judgekit.content takes 0.2 s
 
-        self.any = self.any or len(ids) > 0
         keep: list[int] = []
         sol: list[int] = []
         num: list[int] = []
@@ -98,7 +96,7 @@ class StepTally:
 
         _, _, _, g, p = self.columns()
         labeled = g != _NONE
-        if not self.any or not labeled.any() or np.isnan(p[labeled]).any():
+        if not labeled.any() or np.isnan(p[labeled]).any():
             return None
         truth = g[labeled] == 1
         pos, neg = int(truth.sum()), int((~truth).sum())
